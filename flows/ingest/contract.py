@@ -1,0 +1,172 @@
+"""The landing contract: every table Steward reads, its key, columns, types and rules.
+
+This is the one declarative place the ingest flow, the quality gate (GX suites) and the
+synthetic generator all read. DESIGN.md "Landing contract" is the prose version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: name, logical type and the rules a value must follow."""
+
+    name: str
+    dtype: str  # string | date | timestamp | integer | decimal | boolean | double
+    required: bool = True  # the column must be present in the file
+    nullable: bool = False  # a present column may hold empty values
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    references: str | None = None  # "table.column" this value must exist in
+
+
+@dataclass(frozen=True)
+class Table:
+    """One landing table: where it comes from, its primary key and its columns."""
+
+    name: str
+    system: str  # crm | billing | product | support | surveys
+    key: str
+    columns: tuple[Column, ...]
+    required: bool = False  # only accounts and subscriptions are required
+    partitioned: bool = False  # big tables arrive as a folder of partitions
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name: str, dtype: str = "string", **kw) -> Column:
+    return Column(name, dtype, **kw)
+
+
+def _opt(name: str, dtype: str = "string", **kw) -> Column:
+    """An optional column: may be absent from the file, and empty when present."""
+    return Column(name, dtype, required=False, nullable=True, **kw)
+
+
+ACCOUNT_FK = "accounts.account_id"
+SEGMENTS = ("enterprise", "mid_market", "smb")
+TEAM_ROLES = ("csm", "csl", "renewal_manager", "onboarding_specialist")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "accounts", "crm", "account_id", required=True,
+            description="One row per customer account (CRM).",
+            columns=(
+                _c("account_id"), _c("name"), _c("segment", allowed=SEGMENTS),
+                _c("industry", nullable=True), _c("region", nullable=True),
+                _c("created_at", "timestamp"),
+                _opt("owner_csm_id", references="team.user_id"), _opt("lifecycle_stage"),
+            ),
+        ),
+        Table(
+            "contacts", "crm", "contact_id",
+            description="People at customer accounts; champions and primary contacts.",
+            columns=(
+                _c("contact_id"), _c("account_id", references=ACCOUNT_FK), _c("email"),
+                _c("name", nullable=True), _c("role", nullable=True),
+                _c("is_champion", "boolean"), _c("is_primary", "boolean"),
+                _opt("left_at", "timestamp"), _opt("unsubscribed_at", "timestamp"),
+            ),
+        ),
+        Table(
+            "team", "crm", "user_id",
+            description="Customer-success team members who own accounts and tasks.",
+            columns=(
+                _c("user_id"), _c("name"), _c("email"), _c("role", allowed=TEAM_ROLES),
+                _c("capacity", "integer", min=0), _c("active", "boolean"),
+            ),
+        ),
+        Table(
+            "touchpoints", "crm", "touchpoint_id",
+            description="Logged CSM interactions with an account.",
+            columns=(
+                _c("touchpoint_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("user_id", references="team.user_id"), _c("occurred_at", "timestamp"),
+                _c("channel", allowed=("call", "email", "meeting", "qbr")),
+                _opt("sentiment", "double", min=-1, max=1),
+            ),
+        ),
+        Table(
+            "tasks", "crm", "task_id",
+            description="CRM tasks assigned to team members.",
+            columns=(
+                _c("task_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("owner_id", references="team.user_id"), _c("title"),
+                _c("due_at", "timestamp"), _opt("completed_at", "timestamp"),
+                _c("source", nullable=True),
+            ),
+        ),
+        Table(
+            "subscriptions", "billing", "subscription_id", required=True,
+            description="Billing subscriptions; amount is per billing interval, before discount.",
+            columns=(
+                _c("subscription_id"), _c("account_id", references=ACCOUNT_FK), _c("plan"),
+                _c("billing_interval", allowed=("month", "year")),
+                _c("amount", "decimal", min=0), _c("currency"),
+                _c("seats", "integer", min=0), _c("start_date", "date"),
+                _opt("end_date", "date"), _c("renewal_date", "date", nullable=True),
+                _c("status", allowed=("active", "trialing", "past_due", "canceled")),
+                _opt("discount_pct", "decimal", min=0, max=100),
+            ),
+        ),
+        Table(
+            "invoices", "billing", "invoice_id",
+            description="Invoices issued to accounts.",
+            columns=(
+                _c("invoice_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("issued_at", "date"), _c("due_at", "date"), _opt("paid_at", "date"),
+                _c("amount", "decimal", min=0),
+                _c("status", allowed=("paid", "open", "void", "uncollectible")),
+            ),
+        ),
+        Table(
+            "usage_events", "product", "event_id", partitioned=True,
+            description="Product usage events; the big table, as Parquet partitions by day.",
+            columns=(
+                _c("event_id", "integer"), _c("account_id", references=ACCOUNT_FK),
+                _c("user_id"), _c("feature"), _c("occurred_at", "timestamp"),
+                _c("quantity", "double", min=0),
+            ),
+        ),
+        Table(
+            "support_tickets", "support", "ticket_id",
+            description="Support tickets opened by accounts.",
+            columns=(
+                _c("ticket_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("opened_at", "timestamp"), _opt("closed_at", "timestamp"),
+                _c("priority", allowed=("low", "normal", "high", "urgent")),
+                _opt("csat", "double", min=1, max=5),
+            ),
+        ),
+        Table(
+            "survey_responses", "surveys", "response_id",
+            description="Survey answers (NPS 0-10, onboarding and CSAT 1-5).",
+            columns=(
+                _c("response_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("contact_id", nullable=True, references="contacts.contact_id"),
+                _c("survey", allowed=("nps", "onboarding", "csat")),
+                _c("score", "double", min=0, max=10), _opt("comment"),
+                _c("responded_at", "timestamp"),
+            ),
+        ),
+    )
+}
