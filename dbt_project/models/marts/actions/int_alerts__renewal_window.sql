@@ -1,0 +1,42 @@
+-- Renewal-window alert candidates: one per subscription inside a configured window, tagged with
+-- the smallest window that contains it (90/60/30 by default). The window is part of the subject,
+-- so crossing from 60 to 30 days raises a new alert and resolves the old one.
+{%- set windows = var('renewal_alert_windows') | sort %}
+with renewals as (
+    select * from {{ ref('int_subscriptions__next_renewal') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+windowed as (
+    select
+        *,
+        case
+            {%- for w in windows %}
+            when days_to_renewal <= {{ w }} then {{ w }}
+            {%- endfor %}
+        end as window_days
+    from renewals
+    where mrr > 0
+)
+
+select
+    'renewal_window' as rule,
+    windowed.account_id,
+    windowed.subscription_id || '@' || cast(windowed.next_renewal_date as varchar)
+        || ':' || cast(windowed.window_days as varchar) as subject,
+    '{{ var("renewal_alert_severity") }}' as severity,
+    accounts.owner_csm_id as owner_id,
+    accounts.owner_email,
+    'Renewal in ' || cast(windowed.days_to_renewal as varchar) || ' days: '
+        || accounts.account_name as title,
+    windowed.window_days,
+    windowed.days_to_renewal,
+    windowed.next_renewal_date as renewal_date,
+    windowed.mrr * 12 as arr,
+    windowed.is_cancelling
+from windowed
+inner join accounts on windowed.account_id = accounts.account_id
+where windowed.window_days is not null

@@ -1,0 +1,36 @@
+with source as (
+    select * from {{ source('billing', 'invoices') }}
+),
+
+typed as (
+    select
+        cast(invoice_id as varchar) as invoice_id,
+        cast(account_id as varchar) as account_id,
+        cast(issued_at as date) as issued_at,
+        cast(due_at as date) as due_at,
+        cast(paid_at as date) as paid_at,
+        cast(amount as decimal(18, 2)) as amount,
+        cast(status as varchar) as status,
+        _source_file,
+        _source_row,
+        _loaded_at,
+        -- a key landed twice (two files, or a re-exported row): the latest load wins
+        row_number() over (
+            partition by invoice_id order by _loaded_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from source
+)
+
+select
+    invoice_id,
+    account_id,
+    issued_at,
+    due_at,
+    paid_at,
+    amount,
+    status,
+    _source_file,
+    _source_row,
+    _loaded_at
+from typed
+where version_rank = 1

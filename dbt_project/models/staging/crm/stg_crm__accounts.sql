@@ -1,0 +1,38 @@
+with source as (
+    select * from {{ source('crm', 'accounts') }}
+),
+
+typed as (
+    select
+        cast(account_id as varchar) as account_id,
+        cast(name as varchar) as name,
+        cast(segment as varchar) as segment,
+        cast(industry as varchar) as industry,
+        cast(region as varchar) as region,
+        cast(created_at as timestamp) as created_at,
+        cast(owner_csm_id as varchar) as owner_csm_id,
+        cast(lifecycle_stage as varchar) as lifecycle_stage,
+        _source_file,
+        _source_row,
+        _loaded_at,
+        -- a key landed twice (two files, or a re-exported row): the latest load wins
+        row_number() over (
+            partition by account_id order by _loaded_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from source
+)
+
+select
+    account_id,
+    name,
+    segment,
+    industry,
+    region,
+    created_at,
+    owner_csm_id,
+    lifecycle_stage,
+    _source_file,
+    _source_row,
+    _loaded_at
+from typed
+where version_rank = 1

@@ -1,0 +1,174 @@
+"""One validated configuration: steward.yml loaded into pydantic models, env overrides applied.
+
+Built once at the edge (CLI or flow entry) and passed down. Secrets are read from the
+environment only and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_CONFIG_FILE = REPO_ROOT / "steward.yml"
+ENV_PREFIX = "STEWARD_"
+
+
+class ConfigError(Exception):
+    """A configuration file or override is invalid; the message names key, value and expectation."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Paths(_Section):
+    """Where Steward keeps its files; relative paths resolve against the workspace."""
+
+    workspace: Path = Field(Path(".steward"), description="Folder holding everything below.")
+    landing: Path = Field(Path("landing"), description="Landing files (CSV/Parquet/JSONL).")
+    warehouse: Path = Field(Path("warehouse.duckdb"), description="The DuckDB file.")
+    outbox: Path = Field(Path("outbox"), description="Where the file transport writes emails.")
+    truth: Path = Field(Path("truth"), description="Generator ground truth (never landed).")
+    reports: Path = Field(Path("reports"), description="Rendered reports.")
+
+    def resolve(self, name: str) -> Path:
+        """Absolute path of one entry; relative entries live under the workspace."""
+        ws = self.workspace.expanduser().resolve()
+        if name == "workspace":
+            return ws
+        p = Path(getattr(self, name)).expanduser()
+        return p if p.is_absolute() else ws / p
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt artifacts go to the workspace so parallel workspaces never share a target/."""
+        return self.resolve("workspace") / "dbt" / "target"
+
+
+class RenewalAlerts(_Section):
+    """Renewal-window alert: fire when a renewal is this many days away (largest window first)."""
+
+    enabled: bool = True
+    windows_days: list[int] = Field([90, 60, 30], min_length=1)
+    severity: Literal["info", "warning", "critical"] = "warning"
+
+    @field_validator("windows_days")
+    @classmethod
+    def _windows_positive_distinct(cls, v: list[int]) -> list[int]:
+        if any(d <= 0 for d in v) or len(set(v)) != len(v):
+            raise ValueError("windows must be distinct positive day counts, e.g. [90, 60, 30]")
+        return sorted(v, reverse=True)
+
+
+class Alerts(_Section):
+    renewal: RenewalAlerts = RenewalAlerts()
+
+
+class Recipients(_Section):
+    """Who receives what: the CS leader gets unrouted alerts and portfolio reports."""
+
+    cs_leader: str = "cs-leader@example.com"
+    unassigned: str = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
+
+
+class Delivery(_Section):
+    """Email delivery: messages go through ops.outbox, then to the chosen transport."""
+
+    transport: Literal["file"] = Field("file", description="file: .eml + .html in the outbox folder.")
+    from_email: str = "steward@example.com"
+    from_name: str = "Steward"
+    reply_to: str | None = None
+    send_budget: int = Field(1000, ge=0, description="Max messages sent per run.")
+
+
+class Dbt(_Section):
+    threads: int = Field(4, ge=1, description="dbt threads; nodes wait on Prefect I/O, so > cores pays.")
+    project_dir: Path = DBT_PROJECT_DIR
+
+
+class Config(_Section):
+    """The whole of steward.yml."""
+
+    reporting_currency: str = "USD"
+    paths: Paths = Paths()
+    alerts: Alerts = Alerts()
+    recipients: Recipients = Recipients()
+    delivery: Delivery = Delivery()
+    dbt: Dbt = Dbt()
+
+    def path(self, name: str) -> Path:
+        return self.paths.resolve(name)
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """Config values the dbt models read as vars (everything but as_of)."""
+        return {
+            "renewal_alert_windows": self.alerts.renewal.windows_days,
+            "renewal_alert_severity": self.alerts.renewal.severity,
+            "reporting_currency": self.reporting_currency,
+            "unassigned_recipient": self.recipients.unassigned,
+        }
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """STEWARD_PATHS__WORKSPACE=/x -> {"paths": {"workspace": "/x"}} (double underscore nests)."""
+    out: dict[str, Any] = {}
+    for var, value in environ.items():
+        if not var.startswith(ENV_PREFIX) or "__" not in var:
+            continue
+        keys = var[len(ENV_PREFIX):].lower().split("__")
+        node = out
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = yaml.safe_load(value) if value else value
+    # Short aliases documented in README.
+    for var, key in (("STEWARD_WORKSPACE", "workspace"), ("STEWARD_LANDING_DIR", "landing"),
+                     ("STEWARD_WAREHOUSE", "warehouse"), ("STEWARD_OUTBOX_DIR", "outbox")):
+        if environ.get(var):
+            out.setdefault("paths", {})[key] = environ[var]
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in over.items():
+        merged[k] = _merge(merged[k], v) if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
+    return merged
+
+
+def _describe(err: dict[str, Any], source: str) -> str:
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    value = err.get("input")
+    shown = "missing" if err["type"] == "missing" else repr(value)
+    if err["type"] == "extra_forbidden":
+        return f"{source}: unknown key `{key}` (value {shown}); check the spelling against steward.yml"
+    return f"{source}: key `{key}` has value {shown}: expected {err['msg'].removeprefix('Value error, ')}"
+
+
+def load_config(
+    path: Path | str | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Load steward.yml (or the given file), apply env then explicit overrides, validate."""
+    path = Path(path) if path else DEFAULT_CONFIG_FILE
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    data = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
+    data = _merge(data, overrides or {})
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(e, str(path)) for e in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,69 @@
+"""Rich rendering for the CLI: a progress reporter and the run summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(highlight=False)
+
+
+class RichReporter:
+    """Stage lines with a progress bar for stages that know their size."""
+
+    def __init__(self) -> None:
+        self._progress: Progress | None = None
+        self._task = None
+
+    def _close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._close()
+        console.print(f"[bold cyan]▸ {escape(name)}[/]")
+        if total:
+            self._progress = Progress(TextColumn("  "), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=console, transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(name, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def done(self, message: str) -> None:
+        self._close()
+        console.print("  [green]✓[/] " + escape(message))
+
+    def note(self, message: str) -> None:
+        console.print("  [yellow]![/] " + escape(message))
+
+
+def print_summary(summary: dict, seconds: float) -> None:
+    """The end-of-run summary: what was loaded, built, opened and sent, and where to look."""
+    t = Table(title=f"Steward run for as-of {summary['as_of']} ({seconds:.1f} s)", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    loaded = summary["rows_loaded"]
+    t.add_row("rows loaded", ", ".join(f"{k} {v:,}" for k, v in loaded.items() if v) or "0 (all files already loaded)")
+    if summary.get("files_skipped"):
+        t.add_row("files skipped", f"{summary['files_skipped']} unchanged (load ledger)")
+    if summary.get("missing_tables"):
+        t.add_row("not in landing", ", ".join(summary["missing_tables"]))
+    t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
+    a = summary["alerts"]
+    t.add_row("alerts", f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
+                        f"{a['persisting']} still open")
+    e = summary["emails"]
+    t.add_row("emails", f"{a['digests_queued']} queued, {e['sent']} written, {e['failed']} failed")
+    t.add_row("warehouse", summary["warehouse"])
+    t.add_row("outbox", summary["outbox"])
+    console.print(t)
+    console.print(
+        "Query the marts:  [bold]steward sql \"select * from marts.dim_accounts limit 5\"[/]\n"
+        f"  or in Python:   duckdb.connect('{summary['warehouse']}', read_only=True)"
+    )

@@ -1,0 +1,1 @@
+"""Outbox, transports and email rendering: every message is recorded before it is sent."""

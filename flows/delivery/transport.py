@@ -1,0 +1,93 @@
+"""Transports deliver one message; `transport_for(config)` is the only place that chooses one."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+from flows.config import Config
+from flows.delivery.message import Message
+
+
+class SendStatus(Enum):
+    ACCEPTED = "accepted"
+    RETRY = "retry"  # transient: leave queued for a later drain
+    REJECTED = "rejected"  # permanent: record the error, never retry
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: SendStatus
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, msg: Message) -> SendResult:
+        """Deliver one message."""
+
+    def accepted_id(self, msg: Message) -> str | None:
+        """The provider id if this message was already accepted (after an interrupted send)."""
+
+
+class FileTransport:
+    """Writes each message as an .eml (what a mail client opens) and an .html preview."""
+
+    name = "file"
+
+    def __init__(self, outdir: Path, from_email: str, from_name: str, reply_to: str | None = None):
+        self.outdir = outdir
+        self.sender = formataddr((from_name, from_email))
+        self.reply_to = reply_to
+
+    def _stem(self, msg: Message) -> Path:
+        day = msg.as_of.isoformat() if msg.as_of else "undated"
+        who = re.sub(r"[^A-Za-z0-9]+", "-", msg.to_email).strip("-")[:60]
+        return self.outdir / day / f"{msg.category}__{who}__{msg.message_id}"
+
+    def _eml(self, msg: Message) -> bytes:
+        em = EmailMessage()
+        em["From"] = self.sender
+        em["To"] = formataddr((msg.to_name or "", msg.to_email))
+        if self.reply_to:
+            em["Reply-To"] = self.reply_to
+        em["Subject"] = msg.subject
+        em["Date"] = format_datetime(datetime.now(timezone.utc))
+        em["Message-ID"] = f"<{msg.message_id}@steward.local>"
+        em["X-Steward-Idempotency-Key"] = msg.idempotency_key
+        em.set_content(msg.text_body)
+        em.add_alternative(msg.html_body, subtype="html")
+        return bytes(em)
+
+    def send(self, msg: Message) -> SendResult:
+        stem = self._stem(msg)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            html = stem.with_suffix(".html")
+            html.write_text(msg.html_body, encoding="utf-8")
+            # The .eml appears atomically and last: its presence means "accepted".
+            tmp = stem.with_suffix(".eml.tmp")
+            tmp.write_bytes(self._eml(msg))
+            os.replace(tmp, stem.with_suffix(".eml"))
+        except OSError as exc:
+            return SendResult(SendStatus.RETRY, error=f"cannot write {stem}: {exc.strerror}")
+        return SendResult(SendStatus.ACCEPTED, provider_message_id=str(stem.with_suffix(".eml")))
+
+    def accepted_id(self, msg: Message) -> str | None:
+        eml = self._stem(msg).with_suffix(".eml")
+        return str(eml) if eml.exists() else None
+
+
+def transport_for(config: Config) -> Transport:
+    """The configured transport (the one place that decides)."""
+    d = config.delivery
+    return FileTransport(config.path("outbox"), d.from_email, d.from_name, d.reply_to)

@@ -1,0 +1,1 @@
+"""Landing files into DuckDB schema `raw` through a load ledger."""

@@ -1,0 +1,96 @@
+"""The ingest flow: discover landing files, load new or changed ones per table, skip the rest."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, task
+
+from flows import progress
+from flows.config import Config
+from flows.ingest.discover import Discovery, discover
+from flows.ingest.ledger import Decision, content_hash, decide
+from flows.ingest.load import ensure_empty_tables, load_file
+from flows.warehouse import session
+
+
+@dataclass
+class TableLoad:
+    """What one table's ingest did."""
+
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    rows_loaded: int = 0
+
+
+@dataclass
+class IngestResult:
+    batch_id: str
+    tables: dict[str, TableLoad] = field(default_factory=dict)
+    unknown_files: list[str] = field(default_factory=list)
+    missing_optional: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(t.rows_loaded for t in self.tables.values())
+
+
+def new_batch_id() -> str:
+    return datetime.now(timezone.utc).strftime("b%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def load_table(warehouse: Path, landing: Path, table: str, files: list[Path], batch_id: str) -> TableLoad:
+    """Load each new or changed file of one table; unchanged files are skipped by the ledger."""
+    out = TableLoad()
+    rep = progress.reporter()
+    with session(warehouse) as con:
+        for path in files:
+            rel = path.relative_to(landing).as_posix()
+            digest = content_hash(path)
+            decision = decide(con, rel, digest)
+            if decision is Decision.UNCHANGED:
+                out.files_unchanged += 1
+            else:
+                out.rows_loaded += load_file(con, table, path, rel, digest, batch_id)
+                if decision is Decision.NEW:
+                    out.files_new += 1
+                else:
+                    out.files_changed += 1
+            rep.advance()
+    return out
+
+
+@task(name="ingest-table", task_run_name="ingest {table}")
+def ingest_table_task(warehouse: Path, landing: Path, table: str, files: list[Path], batch_id: str) -> TableLoad:
+    """Prefect task around load_table; safe to retry because the ledger makes loads idempotent."""
+    return load_table(warehouse, landing, table, files, batch_id)
+
+
+def plan(config: Config) -> Discovery:
+    """Discover landing files; raises LandingError with a clear message on a bad folder."""
+    return discover(config.path("landing"))
+
+
+@flow(name="steward-ingest", log_prints=True)
+def ingest(config: Config) -> IngestResult:
+    """Load every landing table into DuckDB schema raw, through the load ledger."""
+    found = plan(config)
+    landing, warehouse = config.path("landing"), config.path("warehouse")
+    result = IngestResult(batch_id=new_batch_id(), missing_optional=found.missing_optional)
+    rep = progress.reporter()
+    rep.stage("ingest", total=sum(len(f) for f in found.files.values()))
+    for table, files in found.files.items():
+        result.tables[table] = ingest_table_task(warehouse, landing, table, files, result.batch_id)
+    with session(warehouse) as con:
+        ensure_empty_tables(con, found.missing_optional)
+    for path, hint in found.unknown:
+        result.unknown_files.append(path.relative_to(landing).as_posix())
+        rep.note(f"ignored {path.relative_to(landing)}: {hint}")
+    for table in found.missing_optional:
+        rep.note(f"no {table} in landing: features that need it are skipped")
+    rep.done(f"{result.rows_loaded:,} rows loaded in batch {result.batch_id}")
+    return result

@@ -1,0 +1,54 @@
+"""The load ledger: which file version produced which rows, so nothing loads twice."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import duckdb
+
+
+def content_hash(path: Path) -> str:
+    """blake2b of the file bytes: a renamed-but-identical file is still recognised by path."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "blake2b").hexdigest()[:32]
+
+
+class Decision(Enum):
+    NEW = "new"  # path never loaded
+    CHANGED = "changed"  # path loaded before with other content: replace its rows
+    UNCHANGED = "unchanged"  # same path and content: skip
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    batch_id: str
+    table_name: str
+    path: str
+    content_hash: str
+    rows: int
+
+
+def decide(con: duckdb.DuckDBPyConnection, rel_path: str, digest: str) -> Decision:
+    """Compare a file against the current ledger entry for its path."""
+    row = con.execute(
+        "select content_hash from ops.load_ledger where path = ? and superseded_at is null",
+        [rel_path],
+    ).fetchone()
+    if row is None:
+        return Decision.NEW
+    return Decision.UNCHANGED if row[0] == digest else Decision.CHANGED
+
+
+def record(con: duckdb.DuckDBPyConnection, entry: LedgerEntry) -> None:
+    """Supersede the path's previous entry and record this one (caller holds the transaction)."""
+    con.execute(
+        "update ops.load_ledger set superseded_at = now() where path = ? and superseded_at is null",
+        [entry.path],
+    )
+    con.execute(
+        "insert into ops.load_ledger values (?, ?, ?, ?, ?, now(), null)",
+        [entry.batch_id, entry.table_name, entry.path, entry.content_hash, entry.rows],
+    )

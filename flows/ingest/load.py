@@ -1,0 +1,109 @@
+"""Load one landing file into `raw.<table>`, replacing an earlier version's rows atomically."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import duckdb
+
+from flows.ingest.contract import TABLES, Table
+from flows.ingest.discover import LandingError, file_format
+from flows.ingest.ledger import LedgerEntry, record
+
+META_COLUMNS = {
+    "_batch_id": "varchar",
+    "_source_file": "varchar",
+    "_source_row": "bigint",
+    "_loaded_at": "timestamp",
+}
+
+
+def _reader(path: Path) -> str:
+    """A DuckDB table function reading the file; text formats land as VARCHAR, cast in staging."""
+    p = str(path).replace("'", "''")
+    fmt = file_format(path)
+    if fmt == "csv":
+        return f"read_csv('{p}', header = true, all_varchar = true, auto_detect = true)"
+    if fmt == "parquet":
+        return f"read_parquet('{p}')"
+    return f"read_json('{p}', format = 'newline_delimited')"
+
+
+def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    """The file's (column, type) pairs, or a LandingError naming the file and the reader's reason."""
+    try:
+        rows = con.execute(f"describe select * from {_reader(path)}").fetchall()
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        raise LandingError(f"{path}: cannot be read as {file_format(path).upper()}: {reason}") from None
+    return [(r[0], r[1]) for r in rows]
+
+
+def check_header(table: Table, path: Path, columns: list[str]) -> None:
+    """Every required contract column must be present; suggest the closest name for a typo."""
+    missing = [c for c in table.required_columns if c not in columns]
+    if not missing:
+        return
+    problems = []
+    for col in missing:
+        close = difflib.get_close_matches(col, columns, n=1, cutoff=0.6)
+        problems.append(f"`{col}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+    raise LandingError(
+        f"{path}: table {table.name} is missing required column(s) {', '.join(problems)}; "
+        f"file has: {', '.join(columns) or '(no columns)'}"
+    )
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[tuple[str, str]]) -> None:
+    """Create raw.<table> with every contract column, then add any new column this file brings."""
+    con.execute(
+        f"create table if not exists raw.{table.name} ("
+        + ", ".join([f'"{c}" varchar' for c in table.column_names]
+                    + [f"{k} {v}" for k, v in META_COLUMNS.items()])
+        + ")"
+    )
+    existing = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema='raw' and table_name=?",
+        [table.name]).fetchall()}
+    for name, dtype in columns:
+        if name not in existing:
+            con.execute(f'alter table raw.{table.name} add column "{name}" {dtype}')
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, table_name: str, path: Path, rel_path: str,
+    digest: str, batch_id: str,
+) -> int:
+    """Replace rel_path's rows in raw.<table> with this file's, and record it; returns rows."""
+    table = TABLES[table_name]
+    columns = file_columns(con, path)
+    check_header(table, path, [c for c, _ in columns])
+    ensure_raw_table(con, table, columns)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from raw.{table.name} where _source_file = ?", [rel_path])
+        # row_number() over () follows the scan order (insertion order is preserved).
+        con.execute(
+            f"insert into raw.{table.name} by name "
+            f"select *, ? as _batch_id, ? as _source_file, "
+            f"row_number() over () as _source_row, now()::timestamp as _loaded_at "
+            f"from {_reader(path)}",
+            [batch_id, rel_path],
+        )
+        rows = con.execute(
+            f"select count(*) from raw.{table.name} where _source_file = ?", [rel_path]
+        ).fetchone()[0]
+        record(con, LedgerEntry(batch_id, table.name, rel_path, digest, rows))
+        con.execute("commit")
+    except duckdb.Error as exc:
+        con.execute("rollback")
+        reason = str(exc).splitlines()[0]
+        raise LandingError(f"{path}: load into raw.{table.name} failed: {reason}") from None
+    return rows
+
+
+def ensure_empty_tables(con: duckdb.DuckDBPyConnection, table_names: list[str]) -> None:
+    """Optional tables with no file still get an empty raw table so dbt can build."""
+    for name in table_names:
+        ensure_raw_table(con, TABLES[name], [])

@@ -1,0 +1,95 @@
+"""The DuckDB warehouse: one connection helper and the DDL of Steward's own schemas.
+
+`raw` holds landed rows, `ops` the stateful operational tables Python owns (ledger,
+alerts, outbox, runs). dbt owns every other schema and reads `ops` back as a source.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+OPS_DDL = """
+create schema if not exists raw;
+create schema if not exists ops;
+
+create table if not exists ops.load_ledger (
+    batch_id        varchar not null,
+    table_name      varchar not null,
+    path            varchar not null,      -- relative to the landing folder
+    content_hash    varchar not null,
+    rows            bigint not null,
+    loaded_at       timestamp not null,
+    superseded_at   timestamp              -- set when a changed file replaced these rows
+);
+
+create table if not exists ops.runs (
+    run_id          varchar primary key,
+    as_of           date not null,
+    started_at      timestamp not null,
+    finished_at     timestamp,
+    status          varchar not null,
+    summary         json
+);
+
+create table if not exists ops.alerts (
+    alert_id        varchar primary key,
+    fingerprint     varchar not null unique,   -- stable per (rule, account, subject)
+    rule            varchar not null,
+    account_id      varchar,
+    subject         varchar not null,
+    severity        varchar not null,
+    owner_id        varchar,
+    recipient       varchar not null,
+    title           varchar not null,
+    details         json,
+    status          varchar not null,          -- open | acknowledged | snoozed | resolved
+    first_as_of     date not null,
+    last_seen_as_of date not null,
+    resolved_as_of  date,
+    notified_at     timestamp,
+    created_at      timestamp not null
+);
+
+create table if not exists ops.outbox (
+    message_id          varchar primary key,
+    idempotency_key     varchar not null unique,
+    kind                varchar not null,      -- transactional | marketing
+    category            varchar not null,      -- alert_digest | report | campaign | ...
+    to_email            varchar not null,
+    to_name             varchar,
+    subject             varchar not null,
+    text_body           varchar not null,
+    html_body           varchar not null,
+    as_of               date,
+    created_at          timestamp not null,
+    status              varchar not null,      -- queued | sending | sent | failed
+    attempts            integer not null default 0,
+    transport           varchar,
+    provider_message_id varchar,
+    last_error          varchar,
+    sent_at             timestamp
+);
+"""
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with Steward's schemas in place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(OPS_DDL)
+    return con
+
+
+@contextmanager
+def session(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection closed on exit, so dbt (its own connection) never sees a held lock."""
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
