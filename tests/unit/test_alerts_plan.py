@@ -1,0 +1,39 @@
+"""plan_alert_changes: the pure diff between desired alert candidates and ops.alerts."""
+
+import pytest
+
+from flows.actions.alerts import Candidate, plan_alert_changes
+
+
+def cand(fp: str) -> Candidate:
+    return Candidate(fp, "renewal_window", "A1", f"S1@2026-04-01:{fp}", "warning", "U1",
+                     "casey@example.com", "Renewal in 17 days: Acme", "{}")
+
+
+@pytest.mark.parametrize(
+    "desired, current, opened, reopened, touched, resolved",
+    [
+        (["a"], {}, ["a"], [], [], []),  # new condition opens
+        (["a"], {"a": "open"}, [], [], ["a"], []),  # persisting condition stays one alert
+        (["a"], {"a": "acknowledged"}, [], [], ["a"], []),  # acknowledging does not reopen
+        ([], {"a": "open"}, [], [], [], ["a"]),  # cleared condition resolves
+        ([], {"a": "snoozed"}, [], [], [], ["a"]),  # a snoozed alert also resolves when cleared
+        ([], {"a": "resolved"}, [], [], [], []),  # resolved stays resolved
+        (["a"], {"a": "resolved"}, [], ["a"], [], []),  # a condition that returns reopens its alert
+        (["a", "b"], {"b": "open", "c": "open"}, ["a"], [], ["b"], ["c"]),
+    ],
+)
+def test_plan(desired, current, opened, reopened, touched, resolved):
+    plan = plan_alert_changes([cand(f) for f in desired], current)
+    assert [c.fingerprint for c in plan.to_open] == opened
+    assert [c.fingerprint for c in plan.to_reopen] == reopened
+    assert plan.to_touch == touched
+    assert plan.to_resolve == resolved
+
+
+def test_applying_the_plan_twice_changes_nothing_the_second_time():
+    desired = [cand("a"), cand("b")]
+    first = plan_alert_changes(desired, {})
+    after = {c.fingerprint: "open" for c in first.to_open}
+    second = plan_alert_changes(desired, after)
+    assert not second.to_open and not second.to_reopen and not second.to_resolve

@@ -1,0 +1,52 @@
+"""The CLI: every command has help with an example and is documented in README."""
+
+import re
+
+import typer
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.config import REPO_ROOT
+
+runner = CliRunner()
+
+
+def _commands():
+    return typer.main.get_command(app).commands
+
+
+def test_every_command_has_help_with_an_example_and_is_in_readme():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert _commands()
+    for name, cmd in _commands().items():
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example:" in (cmd.help or ""), f"`steward {name}` help has no example"
+        assert f"steward {name}" in readme, f"`steward {name}` is not documented in README.md"
+
+
+def test_readme_states_the_ci_test_command_verbatim():
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    cmd = re.search(r"TEST_CMD='([^']+)'", ci).group(1)
+    assert cmd in (REPO_ROOT / "README.md").read_text()
+
+
+def test_bad_as_of_is_one_clear_line(tmp_path):
+    result = runner.invoke(app, ["run", "--as-of", "31/01/2026", "--workspace", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a date; expected YYYY-MM-DD" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_landing_folder_fails_before_any_flow_runs(tmp_path):
+    result = runner.invoke(app, ["run", "--as-of", "2026-01-31", "--workspace", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "landing folder" in result.output and "does not exist" in result.output
+
+
+def test_invalid_config_file_is_reported(tmp_path):
+    bad = tmp_path / "steward.yml"
+    bad.write_text("delivery:\n  transport: pigeon\n")
+    result = runner.invoke(app, ["run", "--config", str(bad), "--workspace", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "delivery.transport" in result.output and "pigeon" in result.output
