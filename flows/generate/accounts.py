@@ -8,7 +8,7 @@ import numpy as np
 
 from flows.generate import params as P
 from flows.generate import vocab as V
-from flows.generate.writer import ids, pick
+from flows.generate.writer import ids, join, pick
 
 
 @dataclass
@@ -59,9 +59,8 @@ def make_accounts(n: int, window: P.Window, team: Team, rng: np.random.Generator
     industry = np.where(rng.random(n) < 0.02, -1, rng.integers(0, len(P.INDUSTRIES), n))
     region = np.where(rng.random(n) < 0.01, -1, rng.choice(4, n, p=P.REGION_P))
     words = [pick(rng, w, n) for w in (V.COMPANY_A, V.COMPANY_B, V.COMPANY_C)]
-    name = np.strings.add(np.strings.add(np.strings.add(words[0], " "), np.strings.add(words[1], " ")), words[2])
-    domain = np.strings.add(np.strings.lower(np.strings.add(words[0], words[1])),
-                            np.strings.add(np.arange(1, n + 1).astype(str), ".example"))
+    name = join(words[0], " ", words[1], " ", words[2])
+    domain = join(np.strings.lower(join(words[0], words[1])), np.arange(1, n + 1).astype(str), ".example")
     csms = team.members(0)
     owner = np.where(rng.random(n) < 0.05, -1, csms[rng.integers(0, len(csms), n)])
     return Accounts(
@@ -80,12 +79,11 @@ def make_team(n_accounts: int, rng: np.random.Generator) -> Team:
     n = len(role)
     first, last = pick(rng, V.FIRST, n), pick(rng, V.LAST, n)
     user_ids = ids("U", n, 3)
-    local = np.strings.add(np.strings.add(np.strings.add(first, "."), np.strings.add(last, ".")), user_ids)
-    email = np.strings.add(np.strings.lower(local), "@steward-cs.example")
+    email = join(np.strings.lower(join(first, ".", last, ".", user_ids)), "@steward-cs.example")
     capacity = np.select([role == 0, role == 1], [rng.integers(40, 61, n), 0], rng.integers(80, 151, n))
     active = np.ones(n, dtype=bool)
     if n_csm > 3:  # one former CSM, kept in the CRM as inactive
         active[n_csm - 1] = False
     late = int(rng.integers(0, min(n_csm, 3)))
-    return Team(ids=user_ids, role=role, name=np.strings.add(np.strings.add(first, " "), last),
+    return Team(ids=user_ids, role=role, name=join(first, " ", last),
                 email=email, capacity=capacity, active=active, late_csm=late)

@@ -9,7 +9,7 @@ from flows.generate import vocab as V
 from flows.generate.accounts import Accounts
 from flows.generate.sampling import between, expand, seconds
 from flows.generate.signals import Signals
-from flows.generate.writer import ids, pick
+from flows.generate.writer import ids, join, pick
 
 CHAMPION_ROLES = ("VP Operations", "Head of Data", "Director of Engineering")
 
@@ -22,8 +22,7 @@ def make_contacts(acc: Accounts, sig: Signals, window: P.Window, rng: np.random.
     m = len(acct)
     champion = sig.has_champion[acct] & (k == sig.champion_slot[acct])
     first, last = pick(rng, V.FIRST, m), pick(rng, V.LAST, m)
-    local = np.strings.lower(np.strings.add(np.strings.add(first, "."), last))
-    email = np.strings.add(np.strings.add(local, k.astype(str)), np.strings.add("@", acc.domain[acct]))
+    email = join(np.strings.lower(join(first, ".", last)), k.astype(str), "@", acc.domain[acct])
     role = np.where(champion, pick(rng, CHAMPION_ROLES, m), pick(rng, V.CONTACT_ROLES, m))
     role = np.where(rng.random(m) < 0.03, "", role)
     created = acc.created_day[acct]
@@ -33,7 +32,7 @@ def make_contacts(acc: Accounts, sig: Signals, window: P.Window, rng: np.random.
     unsub = np.where(rng.random(m) < 0.03, between(rng, created, window.end), P.NONE)
     return {
         "contact_id": ids("C", m, 7), "account_id": acc.ids[acct], "email": email,
-        "name": np.strings.add(np.strings.add(first, " "), last), "role": role,
+        "name": join(first, " ", last), "role": role,
         "is_champion": champion, "is_primary": k == 0,
         "left_at": seconds(left, rng, 9, 18), "unsubscribed_at": seconds(unsub, rng, 0, 24),
         "_acct": acct,

@@ -78,6 +78,31 @@ def _check_dirs(landing: Path, truth: Path) -> None:
         raise ValueError(f"truth_dir {truth} must not be inside landing_dir {landing}")
 
 
+def _table_builders(acc, team, lc, sig, billing, mrr, trialing, window, rng) -> dict[str, Callable]:
+    """One builder per CSV table, in writing order; each returns contract columns."""
+    contacts = make_contacts(acc, sig, window, rng["contacts"])
+    touchpoints = make_touchpoints(acc, lc, sig, team, window, rng["touchpoints"])
+    return {
+        "accounts": lambda: _account_columns(acc, team, lc, mrr, trialing, window.end),
+        "team": lambda: _team_columns(team),
+        "subscriptions": lambda: subscription_columns(billing, acc.ids),
+        "invoices": lambda: invoice_columns(billing, acc.ids),
+        "contacts": lambda: contacts,
+        "touchpoints": lambda: touchpoints,
+        "tasks": lambda: make_tasks(acc, lc, billing.subs, touchpoints, team, window, rng["tasks"]),
+        "support_tickets": lambda: make_tickets(acc, lc, sig, window, rng["tickets"]),
+        "survey_responses": lambda: make_surveys(acc, lc, sig, contacts, window, rng["surveys"]),
+    }
+
+
+def _write_truth(truth_dir, acc, team, lc, sig, mrr, window: P.Window, rows, usage, params) -> int:
+    """Truth files, with the churn rate measured against paying account-months in the window."""
+    month_ends = np.minimum(month_start(window.sim_months[: window.months] + 1) - 1, window.end)
+    usage = usage | {"paying_account_months": sum(int(lc.active_on(int(d)).sum()) for d in month_ends)}
+    cols = truth_columns(acc, team, lc, sig, mrr, window)
+    return write_truth(truth_dir, cols, team, summarise(cols, rows, params, team, window, usage))
+
+
 def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of: dt.date,
              months: int, events_per_account_day: float | None = None,
              progress: Callable[[str, int, int], None] | None = None) -> GenerateResult:
@@ -89,7 +114,8 @@ def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of
     rate = DEFAULT_EVENTS_PER_ACCOUNT_DAY if events_per_account_day is None else events_per_account_day
     report = progress or (lambda stage, done, total: None)
     started = time.perf_counter()
-    rng = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS)))))
+    seeds = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    rng = {name: np.random.default_rng(s) for name, s in zip(STREAMS, seeds)}
     window = P.Window(as_of, months)
     team = make_team(accounts, rng["team"])
     acc = make_accounts(accounts, window, team, rng["accounts"])
@@ -97,30 +123,17 @@ def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of
     sig = plant(acc, lc, window, rng["signals"])
     billing = make_billing(lc, window, rng["subscriptions"], rng["invoices"])
     mrr, trialing = _live_mrr(billing, accounts, window.end)
-    contacts = make_contacts(acc, sig, window, rng["contacts"])
-    touchpoints = make_touchpoints(acc, lc, sig, team, window, rng["touchpoints"])
-    tables = {
-        "accounts": lambda: _account_columns(acc, team, lc, mrr, trialing, window.end),
-        "team": lambda: _team_columns(team),
-        "subscriptions": lambda: subscription_columns(billing, acc.ids),
-        "invoices": lambda: invoice_columns(billing, acc.ids),
-        "contacts": lambda: contacts,
-        "touchpoints": lambda: touchpoints,
-        "tasks": lambda: make_tasks(acc, lc, billing.subs, touchpoints, team, window, rng["tasks"]),
-        "support_tickets": lambda: make_tickets(acc, lc, sig, window, rng["tickets"]),
-        "survey_responses": lambda: make_surveys(acc, lc, sig, contacts, window, rng["surveys"]),
-    }
+    tables = _table_builders(acc, team, lc, sig, billing, mrr, trialing, window, rng)
     rows = {}
     for i, (name, build) in enumerate(tables.items()):
         rows[name] = write_csv(landing_dir, name, build())
         report(name, i + 1, len(tables))
-    rows["usage_events"], parts = write_usage(landing_dir, acc, lc, sig, window, rate, rng["usage"], report)
-    month_ends = month_start(np.arange(len(window.sim_months[:months])) + window.sim_months[0] + 1) - 1
-    paying = sum(int(lc.active_on(min(int(d), window.end)).sum()) for d in month_ends)
-    cols = truth_columns(acc, team, lc, sig, mrr, window)
+    usage = write_usage(landing_dir, acc, lc, sig, window, rate, rng["usage"], report)
+    rows["usage_events"] = usage["events"]
     params = {"accounts": accounts, "seed": seed, "as_of": as_of.isoformat(), "months": months,
               "events_per_account_day": rate}
-    files = write_truth(truth_dir, cols, team, summarise(cols, rows, params, team, window, paying))
+    files = _write_truth(truth_dir, acc, team, lc, sig, mrr, window, rows, usage, params)
+    report("truth", 1, 1)
     seconds = time.perf_counter() - started
-    return GenerateResult(rows=rows, files=len(tables) + parts + files, seconds=seconds,
+    return GenerateResult(rows=rows, files=len(tables) + usage["files"] + files, seconds=seconds,
                           rows_per_second=sum(rows.values()) / max(seconds, 1e-9))

@@ -78,7 +78,8 @@ def make_tasks(acc: Accounts, lc: Lifecycle, subs: dict, tp: dict, team: Team,
                            & (subs["renewal"] - 90 <= window.end))
     r_created = (subs["renewal"][renew] - 90) * 86400 + 9 * 3600
     parts = [
-        (tp["_acct"][follow], tp["_user"][follow], f_created, f_due, pick(rng, V.FOLLOW_UP_TITLES, len(f_due))),
+        (tp["_acct"][follow], tp["_user"][follow], f_created, f_due,
+         pick(rng, V.FOLLOW_UP_TITLES, len(f_due))),
         (o_acct, _any_member(team, ONBOARDING, len(o_acct), rng), o_created,
          lc.first_paid[o_acct] + np.array([7, 14, 21, 30])[o_k], np.asarray(V.ONBOARDING_TITLES)[o_k]),
         (subs["acct"][renew], _any_member(team, RENEWAL, len(renew), rng), r_created,

@@ -136,15 +136,15 @@ class _Sim:
             & (self.cur_start <= ms - 300)
         p_churn = np.where(self.interval == 0, 0.02, np.where(anniv, 0.14, 0.0)) \
             * SEG_CHURN[self.seg] * self.risk * (self.react == P.NONE)
-        p_expand = 0.035 * SEG_EXPAND[self.seg]
+        p_expand = 0.035 * SEG_EXPAND[self.seg] * np.where(self.interval == 1, 0.5, 1.0)
         p_contract = np.where(self.interval == 0, 0.015, np.where(anniv, 0.15, 0.0))
-        p_switch = np.where(anniv, 0.08, 0.0)
-        edges = np.cumsum([p_churn, np.broadcast_to(p_expand, n), p_contract, p_switch], axis=0)
+        p_switch = np.where(anniv, 0.2, 0.0)
+        edges = np.cumsum([p_churn, p_expand, p_contract, p_switch], axis=0)
         u = rng.random(n)
         kind = (u[None, :] >= edges).sum(0)  # 0 churn, 1 expand, 2 contract, 3 switch, 4 none
         self.churn_now(old & (kind == 0), anchor)
         self.resize(old & (kind == 1), any_day, up=True)
-        self.resize(old & (kind == 2), any_day, up=False)
+        self.resize(old & (kind == 2), np.where(self.interval == 1, anchor, any_day), up=False)
         self.change(old & (kind == 3), anchor, interval=np.zeros(n, np.int64))
         self.add_addons(old & (kind != 0), any_day)
         self.reactivate(m, any_day)

@@ -21,7 +21,8 @@ def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def seconds(days: np.ndarray, rng: np.random.Generator, lo_hour: float = 8, hi_hour: float = 18) -> np.ndarray:
+def seconds(days: np.ndarray, rng: np.random.Generator, lo_hour: float = 8,
+            hi_hour: float = 18) -> np.ndarray:
     """Timestamps (epoch seconds) at a random time of day between two hours."""
     days = np.asarray(days, dtype=np.int64)
     sec = rng.integers(int(lo_hour * 3600), int(hi_hour * 3600), len(days))

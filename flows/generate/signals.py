@@ -47,7 +47,9 @@ def plant(acc: Accounts, lc: Lifecycle, window: P.Window, rng: np.random.Generat
     """Draw every planted signal from one stream so usage volume never changes them."""
     n, a = len(acc), window.end
     churner = lc.churn >= 0
-    decline_start = np.where(churner, np.maximum(lc.churn - rng.integers(45, 121, n), lc.first_span()[0]), P.NONE)
+    # Usage, touchpoints and sentiment start sliding 45-120 days before churn (not before go-live).
+    decline_start = np.maximum(lc.churn - rng.integers(45, 121, n), lc.first_span()[0])
+    decline_start = np.where(churner, decline_start, P.NONE)
     has_champion = rng.random(n) < 0.85
     slot = (rng.random(n) < 0.5).astype(np.int64)
     lost_before_churn = lc.churn - rng.integers(30, 91, n)

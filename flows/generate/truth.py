@@ -40,11 +40,13 @@ def truth_columns(acc: Accounts, team: Team, lc: Lifecycle, sig: Signals, mrr: n
         "churn_date": (np.where(in_window, churn, P.NONE), "date"),
         "future_churn_date": (np.where(churn > a, churn, P.NONE), "date"),
         "prior_churn_date": (np.where((churn >= 0) & (churn < window.start), churn, P.NONE), "date"),
-        "decline_start_date": (np.where(sig.decline_start <= a, sig.decline_start, P.NONE), "date"),
+        "decline_start_date": (np.where((churn >= window.start) & (sig.decline_start <= a),
+                                        sig.decline_start, P.NONE), "date"),
         "champion_lost_date": (sig.champion_lost, "date"),
         "reactivation_date": (np.where(lc.reactivation <= a, lc.reactivation, P.NONE), "date"),
         "has_feature_dip": (sig.dip_feature >= 0, "boolean"),
-        "dip_feature": (np.where(sig.dip_feature >= 0, np.asarray(P.FEATURES)[sig.dip_feature], ""), "string"),
+        "dip_feature": (np.where(sig.dip_feature >= 0, np.asarray(P.FEATURES)[sig.dip_feature], ""),
+                        "string"),
         "dip_start_date": (sig.dip_start, "date"),
         "noise_dip_start_date": (sig.noise_dip_start, "date"),
         "noise_dip_end_date": (sig.noise_dip_end, "date"),
@@ -65,14 +67,16 @@ def write_truth(truth_dir: Path, cols: dict, team: Team, summary: dict) -> int:
 
 
 def summarise(cols: dict, rows: dict[str, int], params: dict, team: Team, window: P.Window,
-              paying_months: float) -> dict:
+              usage: dict[str, int]) -> dict:
     """Counts of what was planted, with the parameters that produced it."""
     count = {k: int(np.sum(cols[k][0])) for k in ("is_churner", "is_new_in_window", "has_feature_dip",
                                                    "trial_only")}
-    for k in ("future_churn_date", "prior_churn_date", "champion_lost_date", "reactivation_date", "noise_dip_start_date"):
+    for k in ("future_churn_date", "prior_churn_date", "champion_lost_date", "reactivation_date",
+              "noise_dip_start_date"):
         count[k.removesuffix("_date") + "_accounts"] = int(np.sum(cols[k][0] >= 0))
     return {
         "params": params, "window_start": iso(window.start), "as_of": iso(window.end),
         "late_csm_id": str(team.ids[team.late_csm]), "counts": count, "rows": rows,
-        "monthly_logo_churn_rate": round(count["is_churner"] / max(paying_months, 1), 4),
+        "monthly_logo_churn_rate": round(count["is_churner"] / max(usage["paying_account_months"], 1), 4),
+        "events_per_active_account_day": round(usage["events"] / max(usage["active_account_days"], 1), 3),
     }

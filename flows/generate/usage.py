@@ -53,13 +53,13 @@ def _size(lc: Lifecycle, sig: Signals, col: int) -> np.ndarray:
 
 def _plan(acc, lc, sig, window: P.Window, per_account_day: float) -> _Plan:
     """Calibrate volume so an average active account-day has per_account_day events."""
-    cols = month_index(window.days[:: max(1, len(window.days) // 12)]) - lc.months[0]
     days = window.days[:: max(1, len(window.days) // 12)]
-    sizes = [_size(lc, sig, c)[lc.active_on(d)].mean() for c, d in zip(cols, days)]
+    sizes = [_size(lc, sig, c)[lc.active_on(d)] for c, d in zip(month_index(days) - lc.months[0], days)]
+    mean_size = np.concatenate(sizes).mean() if sum(map(len, sizes)) else 1.0
     weekday_mean = (5 + 2 * 0.35) / 7
     start, end = lc.first_span()
     hour = np.where(acc.region >= 0, P.REGION_UTC_HOUR[np.maximum(acc.region, 0)], 12)
-    return _Plan(acc=acc, lc=lc, sig=sig, scale=per_account_day / (np.mean(sizes) * weekday_mean),
+    return _Plan(acc=acc, lc=lc, sig=sig, scale=per_account_day / (mean_size * weekday_mean),
                  start=start, end=end, react=np.where(lc.reactivation >= 0, lc.reactivation, P.OPEN),
                  day_start_us=hour.astype(np.int64) * 3_600_000_000,
                  account_ids=pa.array(acc.ids), features=pa.array(P.FEATURES))
@@ -75,8 +75,8 @@ def _intensity(p: _Plan, day: int, col: int) -> tuple[np.ndarray, np.ndarray]:
     return np.where(active, lam, 0.0), health
 
 
-def day_events(p: _Plan, day: int, first_id: int, rng: np.random.Generator) -> pa.Table:
-    """One day of events: Poisson counts per account, then users, features and times per event."""
+def day_events(p: _Plan, day: int, first_id: int, rng: np.random.Generator) -> tuple[pa.Table, int]:
+    """One day of events and the number of active accounts behind them."""
     col = int(month_index(day) - p.lc.months[0])
     lam, health = _intensity(p, day, col)
     counts = rng.poisson(lam * rng.gamma(4.0, 0.25, len(lam)))
@@ -95,7 +95,7 @@ def day_events(p: _Plan, day: int, first_id: int, rng: np.random.Generator) -> p
     quantity = np.where(feature == API, np.ceil(rng.exponential(25.0, m)), 1.0)
     order = np.argsort(at, kind="stable")
     acct, feature = acct[order], feature[order]
-    return pa.table([
+    table = pa.table([
         pa.array(np.arange(first_id, first_id + m, dtype=np.int64)),
         p.account_ids.take(pa.array(acct)),
         pa.array(p.acc.number[acct] * 100_000 + user_n[order]),
@@ -103,6 +103,7 @@ def day_events(p: _Plan, day: int, first_id: int, rng: np.random.Generator) -> p
         pa.array(at[order], type=pa.timestamp("us")),
         pa.array(quantity[order]),
     ], schema=SCHEMA)
+    return table, int(np.count_nonzero(lam))
 
 
 def _remove_stale(landing: Path, keep: set[Path]) -> None:
@@ -115,17 +116,17 @@ def _remove_stale(landing: Path, keep: set[Path]) -> None:
 
 
 def write_usage(landing: Path, acc, lc, sig, window: P.Window, per_account_day: float,
-                rng: np.random.Generator, progress: Callable[[str, int, int], None]) -> tuple[int, int]:
-    """Write every day's partition; return (events, files). Writing overlaps the next day's build."""
+                rng: np.random.Generator, progress: Callable[[str, int, int], None]) -> dict[str, int]:
+    """Write every day's partition; return counts. Writing overlaps building the next day."""
     plan = _plan(acc, lc, sig, window, per_account_day)
     days = window.days
     paths = [partition_path(landing, int(d)) for d in days]
     _remove_stale(landing, set(paths))
-    total, pending = 0, []
+    total, active_days, pending = 0, 0, []
     with ThreadPoolExecutor(max_workers=1) as pool:
         for i, (day, path) in enumerate(zip(days, paths)):
-            table = day_events(plan, int(day), total + 1, rng)
-            total += table.num_rows
+            table, active = day_events(plan, int(day), total + 1, rng)
+            total, active_days = total + table.num_rows, active_days + active
             path.parent.mkdir(parents=True, exist_ok=True)
             pending.append(pool.submit(pq.write_table, table, path))
             if len(pending) > 2:
@@ -133,4 +134,4 @@ def write_usage(landing: Path, acc, lc, sig, window: P.Window, per_account_day: 
             progress("usage_events", i + 1, len(days))
         for f in pending:
             f.result()
-    return total, len(paths)
+    return {"events": total, "files": len(paths), "active_account_days": active_days}

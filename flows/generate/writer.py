@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,15 @@ SYSTEM_DIR = {"crm": "crm", "billing": "billing", "support": "support", "surveys
 
 def ids(prefix: str, n: int, width: int, start: int = 1) -> np.ndarray:
     """Sequential string ids such as A000001."""
+    if n == 0:
+        return np.array([], dtype=str)
     nums = np.arange(start, start + n).astype(str)
     return np.strings.add(prefix, np.strings.zfill(nums, width))
+
+
+def join(*parts) -> np.ndarray:
+    """Element-wise concatenation of string arrays and constants."""
+    return functools.reduce(np.strings.add, parts)
 
 
 def pick(rng: np.random.Generator, words: tuple[str, ...], n: int, p=None) -> np.ndarray:

@@ -106,10 +106,10 @@ def test_enums_and_ranges_follow_the_contract(db):
             if col.allowed:
                 values = {r[0] for r in db.sql(f"select distinct {col.name} from {name}").fetchall()}
                 assert values <= set(col.allowed) | {None}, f"{name}.{col.name}: {values}"
-            if col.min is not None:
-                assert db.sql(f"select coalesce(min({col.name}), {col.min}) from {name}").fetchone()[0] >= col.min
-            if col.max is not None:
-                assert db.sql(f"select coalesce(max({col.name}), {col.max}) from {name}").fetchone()[0] <= col.max
+            if col.min is not None or col.max is not None:
+                lo, hi = db.sql(f"select min({col.name}), max({col.name}) from {name}").fetchone()
+                assert col.min is None or lo is None or lo >= col.min, f"{name}.{col.name}"
+                assert col.max is None or hi is None or hi <= col.max, f"{name}.{col.name}"
 
 
 def test_nothing_is_dated_after_as_of_except_scheduled_fields(db):
@@ -141,7 +141,8 @@ def test_subscription_rows_are_coherent(db):
 def test_usage_users_belong_to_their_account_and_fit_the_seats(db):
     bad = db.sql("""with seats as (select account_id, max(seats) seats from subscriptions group by all)
         select count(*) from usage_events e join seats using (account_id)
-        where e.user_id // 100000 <> substr(e.account_id, 2)::int or e.user_id % 100000 > seats""").fetchone()[0]
+        where e.user_id // 100000 <> substr(e.account_id, 2)::int
+           or e.user_id % 100000 > seats""").fetchone()[0]
     assert bad == 0
     assert db.sql("select count(distinct feature) from usage_events").fetchone()[0] == 10
 
@@ -184,11 +185,13 @@ def test_truth_churners_lose_every_subscription_after_having_mrr(db):
     covered = db.sql("""select count(*) from truth t join subscriptions s using (account_id)
         where t.is_churner and s.status <> 'trialing' and s.start_date <= t.churn_date
           and (s.end_date is null or s.end_date > t.churn_date)""").fetchone()[0]
-    had_mrr = db.sql("""select count(distinct t.account_id) from truth t join subscriptions s using (account_id)
+    had_mrr = db.sql("""select count(distinct t.account_id)
+        from truth t join subscriptions s using (account_id)
         where t.is_churner and s.amount > 0 and s.end_date = t.churn_date""").fetchone()[0]
     assert covered == 0 and had_mrr == churners
-    early = db.sql("select count(*) from truth where reactivation_date <= coalesce(churn_date, prior_churn_date)")
-    assert early.fetchone()[0] == 0
+    early = db.sql("""select count(*) from truth
+        where reactivation_date <= coalesce(churn_date, prior_churn_date)""").fetchone()[0]
+    assert early == 0
 
 
 def test_churner_usage_declines_before_churn(db):
@@ -217,7 +220,8 @@ def test_feature_dip_removes_exactly_the_named_feature(db):
     rows = db.sql("""select t.account_id,
             count(*) filter (where e.feature = t.dip_feature and e.occurred_at::date >= t.dip_start_date),
             count(*) filter (where e.feature = t.dip_feature and e.occurred_at::date < t.dip_start_date)
-        from truth t join usage_events e using (account_id) where t.has_feature_dip group by all""").fetchall()
+        from truth t join usage_events e using (account_id)
+        where t.has_feature_dip group by all""").fetchall()
     assert rows and all(after == 0 and before > 0 for _, after, before in rows)
 
 
