@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,6 +44,19 @@ def dbt_env(config: Config) -> dict[str, str]:
         "DBT_LOG_PATH": str(ws / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+def _join_node_task_threads(before: set[threading.Thread], timeout: float = 120.0) -> None:
+    """Wait for prefect-dbt's per-node task threads to report their final state.
+
+    prefect-dbt runs each node's Prefect task in a daemon thread that can outlive invoke();
+    left running, they race the flow's end and, at interpreter exit, abort the process
+    ("FATAL: exception not rethrown") while inside native code.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.endswith("(run_task)"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _dbt_log_level() -> EventLevel:
@@ -90,10 +105,13 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
     full = list(args)
     if as_of is not None:
         full += ["--vars", json.dumps(dbt_vars(config, as_of))]
+    before = set(threading.enumerate())
     try:
         res = runner.invoke(full)
     except ValueError as exc:  # prefect-dbt wraps dbt's compilation/runtime exceptions
         raise DbtBuildError(str(exc)) from None
+    finally:
+        _join_node_task_threads(before)
     if res.exception is not None:
         raise DbtBuildError(f"dbt {' '.join(args)} could not run: {res.exception}")
     result = summarise(res.result)
