@@ -22,6 +22,9 @@ SCHEMA = pa.schema([("event_id", pa.int64()), ("account_id", pa.string()), ("use
                     ("quantity", pa.float64())])
 API = P.FEATURES.index("api")
 US_PER_DAY = 86_400_000_000
+# Dictionary-encode only the low-cardinality columns: trying it on ids and times costs half the
+# write time for nothing; zstd makes the files ~40% smaller than snappy for a little CPU.
+WRITE_OPTIONS = {"use_dictionary": ["account_id", "feature"], "compression": "zstd"}
 SIZE_EXPONENT = 0.7  # volume grows sub-linearly with seats, so small accounts still show daily usage
 
 
@@ -93,14 +96,14 @@ def day_events(p: _Plan, day: int, first_id: int, rng: np.random.Generator) -> t
     spread = ((rng.random(m) + rng.random(m)) * 5.5 * 3_600_000_000).astype(np.int64)
     at = day * US_PER_DAY + (p.day_start_us[acct] + spread) % US_PER_DAY
     quantity = np.where(feature == API, np.ceil(rng.exponential(25.0, m)), 1.0)
-    order = np.argsort(at, kind="stable")
+    order = np.argsort(at)  # ties are rare and the default sort is deterministic
     acct, feature = acct[order], feature[order]
     table = pa.table([
         pa.array(np.arange(first_id, first_id + m, dtype=np.int64)),
         p.account_ids.take(pa.array(acct)),
         pa.array(p.acc.number[acct] * 100_000 + user_n[order]),
         p.features.take(pa.array(feature)),
-        pa.array(at[order], type=pa.timestamp("us")),
+        pa.array(at[order]).view(pa.timestamp("us")),  # zero-copy; type= takes a slow per-value path
         pa.array(quantity[order]),
     ], schema=SCHEMA)
     return table, int(np.count_nonzero(lam))
@@ -128,7 +131,7 @@ def write_usage(landing: Path, acc, lc, sig, window: P.Window, per_account_day: 
             table, active = day_events(plan, int(day), total + 1, rng)
             total, active_days = total + table.num_rows, active_days + active
             path.parent.mkdir(parents=True, exist_ok=True)
-            pending.append(pool.submit(pq.write_table, table, path))
+            pending.append(pool.submit(pq.write_table, table, path, **WRITE_OPTIONS))
             if len(pending) > 2:
                 pending.pop(0).result()
             progress("usage_events", i + 1, len(days))
