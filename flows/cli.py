@@ -103,9 +103,7 @@ def generate(
     """
     cfg = build_config(config, workspace, landing)
     _prepare_runtime(cfg, verbose=False)
-    result = _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day)
-    console.print(f"[green]✓[/] {sum(result.rows.values()):,} rows in {result.files} files, "
-                  f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) -> {cfg.path('landing')}")
+    _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day)
     console.print(f"  ground truth -> {cfg.path('truth')} (not part of the landing data)")
 
 
@@ -115,15 +113,21 @@ def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, e
 
     rep = progress.reporter()
     rep.stage(f"generate {accounts:,} accounts x {months} months (seed {seed}, as-of {as_of})")
-    state = {"stage": None}
+    seen = {"usage_events": 0}
 
     def on_progress(stage: str, done: int, total: int) -> None:
-        if stage != state["stage"]:
-            state["stage"] = stage
-        rep.advance(0)
+        if stage != "usage_events":
+            return
+        if seen["usage_events"] == 0:
+            rep.stage("  usage_events: one Parquet partition per day", total=total)
+        rep.advance(done - seen["usage_events"])
+        seen["usage_events"] = done
 
-    return gen(cfg.path("landing"), cfg.path("truth"), accounts=accounts, seed=seed, as_of=as_of,
-               months=months, events_per_account_day=events_per_day, progress=on_progress)
+    result = gen(cfg.path("landing"), cfg.path("truth"), accounts=accounts, seed=seed, as_of=as_of,
+                 months=months, events_per_account_day=events_per_day, progress=on_progress)
+    rep.done(f"{sum(result.rows.values()):,} rows in {result.files} files, {result.seconds:.1f} s "
+             f"({result.rows_per_second:,.0f} rows/s) -> {cfg.path('landing')}")
+    return result
 
 
 @app.command()

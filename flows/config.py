@@ -57,6 +57,9 @@ class RenewalAlerts(_Section):
     enabled: bool = True
     windows_days: list[int] = Field([90, 60, 30], min_length=1)
     severity: Literal["info", "warning", "critical"] = "warning"
+    billing_intervals: list[Literal["month", "year"]] = Field(
+        ["year"], min_length=1,
+        description="Which subscriptions have renewals worth an alert; monthly plans renew every month.")
 
     @field_validator("windows_days")
     @classmethod
@@ -110,6 +113,7 @@ class Config(_Section):
         return {
             "renewal_alert_windows": self.alerts.renewal.windows_days,
             "renewal_alert_severity": self.alerts.renewal.severity,
+            "renewal_alert_intervals": self.alerts.renewal.billing_intervals,
             "reporting_currency": self.reporting_currency,
             "unassigned_recipient": self.recipients.unassigned,
         }

@@ -26,18 +26,20 @@ def test_daily_run_opens_renewal_alerts_and_writes_one_email_per_owner(prefect_h
     summary = daily_run_for(cfg, date(2026, 3, 15))
     assert summary["rows_loaded"] == {"accounts": 4, "team": 3, "subscriptions": 5}
     assert summary["models_built"] >= 15 and summary["tests_passed"] > 50
-    # A1 annual renews 2026-04-01 (17 d), A2 monthly 2026-04-01 (17 d), A4 monthly from
-    # 2026-02-15 renews 2026-03-15 (0 d), A3 annual 2026-05-20 (66 d -> 90-day window).
+    # A1 annual renews 2026-04-01 (17 d), A2 annual 2026-04-01 (17 d), A3 annual 2026-05-20
+    # (66 d -> 90-day window). A4 is monthly: it renews every month, so no renewal alert.
     alerts = dict(q(cfg, "select account_id, json_extract(details, '$.window_days')::int from ops.alerts"))
-    assert alerts == {"A1": 30, "A2": 30, "A4": 30, "A3": 90}
-    # A1 and A4 belong to Casey, A2 to Robin, A3 has no owner -> the unassigned address.
+    assert alerts == {"A1": 30, "A2": 30, "A3": 90}
+    # A1 belongs to Casey, A2 to Robin, A3 has no owner -> the unassigned address.
     outbox = dict(q(cfg, "select to_email, status from ops.outbox"))
     assert outbox == {"casey@example.com": "sent", "robin@example.com": "sent", "cs-team@example.com": "sent"}
     emls = sorted(cfg.path("outbox").rglob("*.eml"))
     assert len(emls) == 3
     robin = next(p for p in emls if "robin" in p.name).with_suffix(".html").read_text()
     assert "Beta &lt;b&gt;Labs&lt;/b&gt; &amp; Co" in robin and "<b>Labs</b>" not in robin
-    assert q(cfg, "select current_mrr from marts.dim_accounts where account_id = 'A1'") == [(9000,)]
+    # 120,000/year with 10% off = 9,000/month; A4's trial carries no MRR, its paid plan 90.
+    mrr = dict(q(cfg, "select account_id, current_mrr from marts.dim_accounts"))
+    assert mrr == {"A1": 9000, "A2": 125, "A3": 700, "A4": 90}
 
 
 def test_rerun_for_the_same_day_adds_nothing(prefect_harness, cfg):
@@ -51,7 +53,7 @@ def test_rerun_for_the_same_day_adds_nothing(prefect_harness, cfg):
                    "(select count(*) from ops.outbox)")
     assert before == after
     assert again["rows_loaded"] == {"accounts": 0, "team": 0, "subscriptions": 0}
-    assert again["alerts"]["opened"] == 0 and again["alerts"]["persisting"] == 4
+    assert again["alerts"]["opened"] == 0 and again["alerts"]["persisting"] == 3
     assert again["emails"]["sent"] == 0 and len(list(cfg.path("outbox").rglob("*.eml"))) == 3
 
 
@@ -62,12 +64,12 @@ def test_a_later_day_resolves_passed_windows_and_opens_the_next(prefect_harness,
     later = daily_run_for(cfg, date(2026, 4, 20))
     rows = q(cfg, "select account_id, status, json_extract_string(details, '$.renewal_date') "
                   "from ops.alerts order by account_id, first_as_of")
-    # A1 renewed on 2026-04-01 (next: 2027) -> resolved; A2 monthly -> new 2026-05-01 alert;
-    # A3 now 30 days out -> the 90-day alert resolves and a 30-day one opens.
-    assert ("A1", "resolved", "2026-04-01") in rows
-    assert ("A2", "resolved", "2026-04-01") in rows and ("A2", "open", "2026-05-01") in rows
+    # A1 and A2 renewed on 2026-04-01 (next: 2027) -> resolved, nothing new;
+    # A3 is now 30 days out -> its 90-day alert resolves and a 30-day one opens.
+    assert ("A1", "resolved", "2026-04-01") in rows and ("A2", "resolved", "2026-04-01") in rows
     assert ("A3", "resolved", "2026-05-20") in rows and ("A3", "open", "2026-05-20") in rows
-    assert later["alerts"]["resolved"] >= 3
+    assert len(rows) == 4
+    assert (later["alerts"]["opened"], later["alerts"]["resolved"]) == (1, 3)
 
 
 def test_a_failing_data_test_stops_the_run_naming_the_test(prefect_harness, cfg, minimal_landing):

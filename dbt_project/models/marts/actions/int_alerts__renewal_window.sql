@@ -1,6 +1,7 @@
 -- Renewal-window alert candidates: one per subscription inside a configured window, tagged with
 -- the smallest window that contains it (90/60/30 by default). The window is part of the subject,
--- so crossing from 60 to 30 days raises a new alert and resolves the old one.
+-- so crossing from 60 to 30 days raises a new alert and resolves the old one. Only billing
+-- intervals in var renewal_alert_intervals count (monthly plans renew every month).
 {%- set windows = var('renewal_alert_windows') | sort %}
 with renewals as (
     select * from {{ ref('int_subscriptions__next_renewal') }}
@@ -20,6 +21,7 @@ windowed as (
         end as window_days
     from renewals
     where mrr > 0
+        and billing_interval in ({% for i in var('renewal_alert_intervals') %}'{{ i }}'{% if not loop.last %}, {% endif %}{% endfor %})
 )
 
 select
