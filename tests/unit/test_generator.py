@@ -179,6 +179,21 @@ def test_every_mrr_movement_type_occurs(db):
     assert moves["contraction"] >= 3 and moves["reactivation"] >= 1
 
 
+def test_truth_matches_the_mrr_the_subscriptions_imply(db):
+    moves = _mrr_movements(db)
+    churners, back = db.sql("""select count(*) filter (where is_churner),
+        count(reactivation_date) from truth""").fetchone()
+    assert (moves["churn"], moves["reactivation"]) == (churners, back)
+    off = db.sql(f"""with live as (
+            select account_id, sum(amount * (1 - coalesce(discount_pct, 0) / 100)
+                / case when billing_interval = 'year' then 12 else 1 end) as mrr
+            from subscriptions where status in ('active', 'past_due') and start_date <= date '{AS_OF}'
+            group by all)
+        select count(*) from truth left join live using (account_id)
+        where abs(coalesce(live.mrr, 0) - truth.mrr_as_of) > 0.01""").fetchone()[0]
+    assert off == 0
+
+
 def test_truth_churners_lose_every_subscription_after_having_mrr(db):
     churners = db.sql("select count(*) from truth where is_churner").fetchone()[0]
     assert churners >= 5
