@@ -16,6 +16,7 @@ import typer
 
 from flows.config import Config, ConfigError, load_config
 from flows.console import console
+from rich.markup import escape
 
 app = typer.Typer(
     name="steward", no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
@@ -205,6 +206,39 @@ def demo(
     console.print(f"  all emails:      {cfg.path('outbox')}")
     console.print(f"  the warehouse:   steward sql \"select * from marts.dim_accounts limit 5\""
                   + ("" if workspace is None else f" --workspace {ws}"))
+
+
+@app.command()
+def deliver(
+    budget: Annotated[Optional[int], typer.Option(help="Max messages to send (default: config).")] = None,
+    release_unconfirmed: Annotated[bool, typer.Option(
+        "--release-unconfirmed", help="Re-queue messages held as unconfirmed after a crash.")] = False,
+    config: ConfigOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Drain the outbox through the configured transport (file or SendGrid), exactly once per key.
+
+    Example: STEWARD_DELIVERY__TRANSPORT=sendgrid STEWARD_SENDGRID_API_KEY=... steward deliver
+    """
+    from flows.delivery.outbox import drain, release_unconfirmed as release
+    from flows.delivery.transport import transport_for
+    from flows.warehouse import session
+
+    cfg = build_config(config, workspace)
+    transport = _guarded(transport_for, cfg)
+    started = time.perf_counter()
+    with session(cfg.path("warehouse")) as con:
+        if release_unconfirmed:
+            console.print(f"re-queued {release(con)} unconfirmed message(s)")
+        result = drain(con, transport, cfg.delivery.send_budget if budget is None else budget)
+    secs = time.perf_counter() - started
+    console.print(f"[green]✓[/] {result.sent} sent, {result.recovered} recovered after an interrupted send, "
+                  f"{result.deferred} deferred, {result.failed} failed, {result.suppressed} suppressed, "
+                  f"{result.unconfirmed} unconfirmed via {transport.name} in {secs:.1f} s")
+    for line in result.errors[:20]:
+        console.print(f"  [red]✗[/] {escape(line)}")
+    if result.aborted:
+        _fail(f"{transport.name} refused to send: {result.aborted}; messages stay queued")
 
 
 @app.command()

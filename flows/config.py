@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -80,14 +80,35 @@ class Recipients(_Section):
     unassigned: str = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
 
 
+class SendGrid(_Section):
+    """SendGrid v3 settings; the API key is never here, only in the environment."""
+
+    host: str = Field("https://api.sendgrid.com", description="API host; tests point it at 127.0.0.1.")
+    timeout_seconds: float = Field(20, gt=0)
+    max_attempts: int = Field(5, ge=1, description="Tries per message on 429/5xx within one drain.")
+    backoff_seconds: float = Field(1.0, ge=0, description="First retry delay; doubles, with jitter.")
+    max_wait_seconds: float = Field(60, ge=0, description="Longest single wait (rate-limit reset).")
+    asm_group_id: int | None = Field(None, description="Unsubscribe group for marketing mail.")
+
+    def api_key(self) -> SecretStr:
+        """The API key from STEWARD_SENDGRID_API_KEY or SENDGRID_API_KEY; never logged."""
+        for var in ("STEWARD_SENDGRID_API_KEY", "SENDGRID_API_KEY"):
+            if os.environ.get(var):
+                return SecretStr(os.environ[var])
+        raise ConfigError("delivery.transport is 'sendgrid' but neither STEWARD_SENDGRID_API_KEY nor "
+                          "SENDGRID_API_KEY is set in the environment")
+
+
 class Delivery(_Section):
     """Email delivery: messages go through ops.outbox, then to the chosen transport."""
 
-    transport: Literal["file"] = Field("file", description="file: .eml + .html in the outbox folder.")
+    transport: Literal["file", "sendgrid"] = Field(
+        "file", description="file: .eml + .html in the outbox folder; sendgrid: the v3 mail API.")
     from_email: str = "steward@example.com"
     from_name: str = "Steward"
     reply_to: str | None = None
     send_budget: int = Field(1000, ge=0, description="Max messages sent per run.")
+    sendgrid: SendGrid = SendGrid()
 
 
 class Dbt(_Section):

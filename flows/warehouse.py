@@ -64,14 +64,22 @@ create table if not exists ops.outbox (
     subject             varchar not null,
     text_body           varchar not null,
     html_body           varchar not null,
+    attachments         json,                  -- [{filename, mime_type, content_id, content(base64)}]
     as_of               date,
     created_at          timestamp not null,
-    status              varchar not null,      -- queued | sending | sent | failed
+    status              varchar not null,      -- queued | sending | sent | failed | suppressed | unconfirmed
     attempts            integer not null default 0,
     transport           varchar,
     provider_message_id varchar,
     last_error          varchar,
     sent_at             timestamp
+);
+
+create table if not exists ops.suppressions (
+    email       varchar primary key,           -- lower-cased
+    reason      varchar not null,              -- unsubscribe | bounce | spam_report | manual
+    source      varchar not null,
+    created_at  timestamp not null
 );
 """
 

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
 
 
 def clean_header(value: str) -> str:
     """Header values never carry CR/LF (header injection) and stay on one line."""
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried with the message; inline ones are referenced as cid:<content_id> in HTML."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "image/png"
+    content_id: str | None = None  # set => inline
+
+    def to_json(self) -> dict:
+        return {"filename": self.filename, "mime_type": self.mime_type, "content_id": self.content_id,
+                "content": base64.b64encode(self.content).decode()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Attachment":
+        return cls(d["filename"], base64.b64decode(d["content"]), d["mime_type"], d.get("content_id"))
 
 
 @dataclass(frozen=True)
@@ -23,14 +43,20 @@ class Message:
     text_body: str
     html_body: str
     to_name: str | None = None
-    kind: str = "transactional"  # transactional | marketing (suppression applies)
+    kind: str = "transactional"  # transactional | marketing (suppression list applies)
     as_of: date | None = None
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
     @property
     def message_id(self) -> str:
         """Deterministic id from the key, so a re-queued message keeps its identity."""
         return "m" + hashlib.blake2b(self.idempotency_key.encode(), digest_size=12).hexdigest()
 
+    def attachments_json(self) -> str | None:
+        return json.dumps([a.to_json() for a in self.attachments]) if self.attachments else None
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "subject", clean_header(self.subject))
         object.__setattr__(self, "to_email", clean_header(self.to_email))
+        if self.to_name is not None:
+            object.__setattr__(self, "to_name", clean_header(self.to_name))

@@ -2,40 +2,50 @@
 
 A message is `queued`, then `sending` (committed before the transport is called), then `sent`
 or `failed`. A crash leaves `sending`; the next drain asks the transport whether it already
-accepted the message before sending again, so nothing is sent twice or lost.
+accepted the message before sending again, so nothing is sent twice. When the transport cannot
+tell, the message is held as `unconfirmed` for a person to release (`steward outbox release`)
+rather than risk a duplicate; nothing is ever dropped silently.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import duckdb
 
-from flows.delivery.message import Message
-from flows.delivery.transport import SendStatus, Transport
+from flows.delivery.message import Attachment, Message
+from flows.delivery.transport import LookupUnavailable, SendStatus, Transport
 
 _COLUMNS = ("message_id, idempotency_key, kind, category, to_email, to_name, subject, "
-            "text_body, html_body, as_of")
+            "text_body, html_body, as_of, attachments")
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
     """Record a message; returns False when its idempotency key is already in the outbox."""
-    before = con.execute("select count(*) from ops.outbox where idempotency_key = ?",
+    exists = con.execute("select count(*) from ops.outbox where idempotency_key = ?",
                          [msg.idempotency_key]).fetchone()[0]
-    if before:
+    if exists:
         return False
     con.execute(
         f"insert into ops.outbox ({_COLUMNS}, created_at, status) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
         [msg.message_id, msg.idempotency_key, msg.kind, msg.category, msg.to_email, msg.to_name,
-         msg.subject, msg.text_body, msg.html_body, msg.as_of],
+         msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json()],
     )
     return True
 
 
+def suppress(con: duckdb.DuckDBPyConnection, email: str, reason: str, source: str) -> None:
+    """Add an address to the suppression list (unsubscribe, bounce, ...); idempotent."""
+    con.execute("insert into ops.suppressions values (lower(?), ?, ?, now()) on conflict do nothing",
+                [email.strip(), reason, source])
+
+
 def _load(row: tuple) -> Message:
-    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of) = row
-    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of)
+    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att) = row
+    attachments = tuple(Attachment.from_json(a) for a in json.loads(att)) if att else ()
+    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments)
 
 
 @dataclass
@@ -43,7 +53,10 @@ class DrainResult:
     sent: int = 0
     recovered: int = 0  # found already accepted after an interrupted send
     failed: int = 0
-    deferred: int = 0  # left queued: budget exhausted or retry later
+    deferred: int = 0  # left queued: budget exhausted or transient error
+    suppressed: int = 0
+    unconfirmed: int = 0  # interrupted and the provider cannot say: held for review
+    aborted: str | None = None  # the transport refused all sending (e.g. bad API key)
     errors: list[str] = field(default_factory=list)
 
 
@@ -56,22 +69,41 @@ def _mark(con: duckdb.DuckDBPyConnection, message_id: str, status: str, transpor
     )
 
 
+def _recover(con, transport: Transport, msg: Message, out: DrainResult) -> bool:
+    """For a message left `sending` by a crash: True when settled without sending again."""
+    try:
+        provider_id = transport.accepted_id(msg)
+    except LookupUnavailable as exc:
+        _mark(con, msg.message_id, "unconfirmed", transport.name, error=str(exc))
+        out.unconfirmed += 1
+        return True
+    if provider_id is not None:
+        _mark(con, msg.message_id, "sent", transport.name, provider_id)
+        out.recovered += 1
+        return True
+    return False
+
+
+def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        f"select {_COLUMNS}, status, kind = 'marketing' and exists ("
+        "  select 1 from ops.suppressions s where s.email = lower(o.to_email)) as is_suppressed "
+        "from ops.outbox o where status in ('queued', 'sending') order by created_at, message_id"
+    ).fetchall()
+
+
 def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int) -> DrainResult:
     """Send queued (and interrupted) messages, oldest first, up to `budget` sends."""
     out = DrainResult()
-    rows = con.execute(
-        f"select {_COLUMNS}, status from ops.outbox where status in ('queued', 'sending') "
-        "order by created_at, message_id"
-    ).fetchall()
-    for row in rows:
-        msg, status = _load(row[:-1]), row[-1]
-        if status == "sending":
-            provider_id = transport.accepted_id(msg)
-            if provider_id is not None:
-                _mark(con, msg.message_id, "sent", transport.name, provider_id)
-                out.recovered += 1
-                continue
-        if out.sent >= budget:
+    for row in _pending(con):
+        msg, status, is_suppressed = _load(row[:-2]), row[-2], row[-1]
+        if status == "sending" and _recover(con, transport, msg, out):
+            continue
+        if is_suppressed:
+            _mark(con, msg.message_id, "suppressed", transport.name, error="address on suppression list")
+            out.suppressed += 1
+            continue
+        if out.aborted or out.sent >= budget:
             out.deferred += 1
             continue
         con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1 where message_id = ?",
@@ -80,11 +112,24 @@ def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int) -> 
         if result.status is SendStatus.ACCEPTED:
             _mark(con, msg.message_id, "sent", transport.name, result.provider_message_id)
             out.sent += 1
-        elif result.status is SendStatus.RETRY:
+        elif result.status is SendStatus.UNKNOWN and _recover(con, transport, msg, out):
+            continue
+        elif result.status in (SendStatus.RETRY, SendStatus.UNKNOWN):
             _mark(con, msg.message_id, "queued", transport.name, error=result.error)
             out.deferred += 1
         else:
-            _mark(con, msg.message_id, "failed", transport.name, error=result.error)
-            out.failed += 1
-            out.errors.append(f"{msg.to_email}: {result.error}")
+            _mark(con, msg.message_id, "queued" if result.stop else "failed", transport.name, error=result.error)
+            if result.stop:
+                out.aborted, out.deferred = result.error, out.deferred + 1
+            else:
+                out.failed += 1
+                out.errors.append(f"{msg.to_email}: {result.error}")
     return out
+
+
+def release_unconfirmed(con: duckdb.DuckDBPyConnection, keys: list[str] | None = None) -> int:
+    """Put `unconfirmed` messages back in the queue after a person checked the provider."""
+    where = "status = 'unconfirmed'" + (" and list_contains(?, idempotency_key)" if keys else "")
+    n = con.execute(f"select count(*) from ops.outbox where {where}", [keys] if keys else []).fetchone()[0]
+    con.execute(f"update ops.outbox set status = 'queued' where {where}", [keys] if keys else [])
+    return n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ class SendStatus(Enum):
     ACCEPTED = "accepted"
     RETRY = "retry"  # transient: leave queued for a later drain
     REJECTED = "rejected"  # permanent: record the error, never retry
+    UNKNOWN = "unknown"  # the request may or may not have been accepted (e.g. a timeout)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class SendResult:
     status: SendStatus
     provider_message_id: str | None = None
     error: str | None = None
+    stop: bool = False  # the provider refuses every message (bad key): stop draining
+
+
+class LookupUnavailable(Exception):
+    """The transport cannot tell whether a message was accepted."""
 
 
 class Transport(Protocol):
@@ -66,14 +73,22 @@ class FileTransport:
         em["X-Steward-Idempotency-Key"] = msg.idempotency_key
         em.set_content(msg.text_body)
         em.add_alternative(msg.html_body, subtype="html")
+        if msg.attachments:
+            html_part = em.get_payload()[1]
+            for a in msg.attachments:
+                maintype, subtype = a.mime_type.split("/", 1)
+                if a.content_id:
+                    html_part.add_related(a.content, maintype, subtype, cid=f"<{a.content_id}>",
+                                          filename=a.filename)
+                else:
+                    em.add_attachment(a.content, maintype, subtype, filename=a.filename)
         return bytes(em)
 
     def send(self, msg: Message) -> SendResult:
         stem = self._stem(msg)
         stem.parent.mkdir(parents=True, exist_ok=True)
         try:
-            html = stem.with_suffix(".html")
-            html.write_text(msg.html_body, encoding="utf-8")
+            stem.with_suffix(".html").write_text(_inline_preview(msg), encoding="utf-8")
             # The .eml appears atomically and last: its presence means "accepted".
             tmp = stem.with_suffix(".eml.tmp")
             tmp.write_bytes(self._eml(msg))
@@ -87,7 +102,21 @@ class FileTransport:
         return str(eml) if eml.exists() else None
 
 
+def _inline_preview(msg: Message) -> str:
+    """The HTML with cid: images turned into data: URIs, so the preview opens in a browser."""
+    html = msg.html_body
+    for a in msg.attachments:
+        if a.content_id:
+            data = base64.b64encode(a.content).decode()
+            html = html.replace(f"cid:{a.content_id}", f"data:{a.mime_type};base64,{data}")
+    return html
+
+
 def transport_for(config: Config) -> Transport:
     """The configured transport (the one place that decides)."""
     d = config.delivery
+    if d.transport == "sendgrid":
+        from flows.delivery.sendgrid import SendGridTransport
+
+        return SendGridTransport.from_config(config)
     return FileTransport(config.path("outbox"), d.from_email, d.from_name, d.reply_to)
