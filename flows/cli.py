@@ -198,14 +198,51 @@ def demo(
     _prepare_runtime(cfg, verbose)
     started = time.perf_counter()
     _generate(cfg, accounts, seed, day, months, None)
-    summary = _run(cfg, day, verbose)
+    _run(cfg, day, verbose)
+    _reports(cfg, day, ["all"], send=True)
+    _drain(cfg)
     emails = sorted(cfg.path("outbox").rglob("*.eml"))
     console.print(f"\n[bold]Demo finished in {time.perf_counter() - started:.0f} s.[/] Open:")
-    if emails:
-        console.print(f"  an email:        {emails[0].with_suffix('.html')}")
-    console.print(f"  all emails:      {cfg.path('outbox')}")
+    nrr = sorted(cfg.path("outbox").rglob("report_nrr__*.html"))
+    if nrr:
+        console.print(f"  the NRR report:  {nrr[0]}")
+    console.print(f"  all {len(emails)} emails: {cfg.path('outbox')}")
+    console.print(f"  reports:         {cfg.path('reports')}")
     console.print(f"  the warehouse:   steward sql \"select * from marts.dim_accounts limit 5\""
                   + ("" if workspace is None else f" --workspace {ws}"))
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="renewals | nrr | revenue_spread | team | todo | all")],
+    as_of: AsOf = None,
+    send: Annotated[bool, typer.Option("--send", help="Queue it in the outbox for its recipients.")] = False,
+    config: ConfigOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Render a report from the marts into <workspace>/reports (open it in a browser); --send queues it.
+
+    Example: steward report nrr --as-of 2026-06-30 --send
+    """
+    cfg = build_config(config, workspace)
+    _reports(cfg, _parse_date(as_of), [name], send)
+    if send:
+        console.print("queued: `steward deliver` (or the next `steward run`) sends it")
+
+
+def _reports(cfg: Config, as_of: date, names: list[str], send: bool) -> None:
+    from flows import progress
+    from flows.console import RichReporter
+    from flows.reports.flow import REPORT_NAMES, ReportError, run_report
+
+    progress.use(RichReporter())
+    for name in REPORT_NAMES if names == ["all"] else names:
+        try:
+            result = run_report(cfg, name, as_of, send)
+        except ReportError as exc:
+            _fail(str(exc))
+        for page in result.pages[:3]:
+            console.print(f"    {page}")
 
 
 @app.command()
@@ -220,11 +257,15 @@ def deliver(
 
     Example: STEWARD_DELIVERY__TRANSPORT=sendgrid STEWARD_SENDGRID_API_KEY=... steward deliver
     """
+    cfg = build_config(config, workspace)
+    _drain(cfg, budget, release_unconfirmed)
+
+
+def _drain(cfg: Config, budget: int | None = None, release_unconfirmed: bool = False) -> None:
     from flows.delivery.outbox import drain, release_unconfirmed as release
     from flows.delivery.transport import transport_for
     from flows.warehouse import session
 
-    cfg = build_config(config, workspace)
     transport = _guarded(transport_for, cfg)
     started = time.perf_counter()
     with session(cfg.path("warehouse")) as con:

@@ -111,6 +111,23 @@ class Delivery(_Section):
     sendgrid: SendGrid = SendGrid()
 
 
+class ReportSettings(_Section):
+    """Who receives one scheduled report (the schedule itself lives in prefect.yaml)."""
+
+    enabled: bool = True
+    recipients: list[str] = Field(default_factory=list, description="Empty: the CS leader.")
+
+
+class Reports(_Section):
+    """Scheduled reports; the to-do digest goes to every active CSM with something to do."""
+
+    renewals: ReportSettings = ReportSettings()
+    nrr: ReportSettings = ReportSettings()
+    revenue_spread: ReportSettings = ReportSettings()
+    team: ReportSettings = ReportSettings()
+    todo: ReportSettings = ReportSettings()
+
+
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads; nodes wait on Prefect I/O, so > cores pays.")
     project_dir: Path = DBT_PROJECT_DIR
@@ -124,6 +141,7 @@ class Config(_Section):
     alerts: Alerts = Alerts()
     recipients: Recipients = Recipients()
     delivery: Delivery = Delivery()
+    reports: Reports = Reports()
     dbt: Dbt = Dbt()
 
     def path(self, name: str) -> Path:

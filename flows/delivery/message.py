@@ -32,6 +32,15 @@ class Attachment:
         return cls(d["filename"], base64.b64decode(d["content"]), d["mime_type"], d.get("content_id"))
 
 
+def inline_images(html: str, attachments: tuple[Attachment, ...]) -> str:
+    """The HTML with cid: images turned into data: URIs, so it opens in a browser as is."""
+    for a in attachments:
+        if a.content_id:
+            html = html.replace(f"cid:{a.content_id}",
+                                f"data:{a.mime_type};base64,{base64.b64encode(a.content).decode()}")
+    return html
+
+
 @dataclass(frozen=True)
 class Message:
     """One email to one recipient, identified by its idempotency key."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from flows.config import Config
-from flows.delivery.message import Message
+from flows.delivery.message import Message, inline_images
 
 
 class SendStatus(Enum):
@@ -88,7 +87,7 @@ class FileTransport:
         stem = self._stem(msg)
         stem.parent.mkdir(parents=True, exist_ok=True)
         try:
-            stem.with_suffix(".html").write_text(_inline_preview(msg), encoding="utf-8")
+            stem.with_suffix(".html").write_text(inline_images(msg.html_body, msg.attachments), encoding="utf-8")
             # The .eml appears atomically and last: its presence means "accepted".
             tmp = stem.with_suffix(".eml.tmp")
             tmp.write_bytes(self._eml(msg))
@@ -100,16 +99,6 @@ class FileTransport:
     def accepted_id(self, msg: Message) -> str | None:
         eml = self._stem(msg).with_suffix(".eml")
         return str(eml) if eml.exists() else None
-
-
-def _inline_preview(msg: Message) -> str:
-    """The HTML with cid: images turned into data: URIs, so the preview opens in a browser."""
-    html = msg.html_body
-    for a in msg.attachments:
-        if a.content_id:
-            data = base64.b64encode(a.content).decode()
-            html = html.replace(f"cid:{a.content_id}", f"data:{a.mime_type};base64,{data}")
-    return html
 
 
 def transport_for(config: Config) -> Transport:

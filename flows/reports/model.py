@@ -1,0 +1,79 @@
+"""A report is data (KPIs, charts, tables) rendered by one template into HTML + plain text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+import duckdb
+
+from flows.delivery.message import Attachment
+from flows.delivery.render import render
+
+
+@dataclass
+class Chart:
+    cid: str
+    alt: str  # also the plain-text stand-in, so the report reads without images
+    png: bytes
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list[str]
+    rows: list[list[Any]]
+    empty: str = "Nothing to show."
+
+
+@dataclass
+class ReportContent:
+    """Everything one report says; builders fill it, templates render it."""
+
+    name: str
+    title: str
+    as_of: date
+    kpis: list[tuple[str, str]] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    recipient_name: str | None = None
+
+    def render(self) -> tuple[str, str, tuple[Attachment, ...]]:
+        """(text, html, inline attachments)."""
+        text, html = render("report", r=self, title=self.title, as_of=self.as_of)
+        atts = tuple(Attachment(f"{c.cid}.png", c.png, "image/png", c.cid) for c in self.charts)
+        return text, html, atts
+
+
+Builder = Callable[[duckdb.DuckDBPyConnection, date, Any], list[tuple[str, ReportContent]]]
+
+
+def fmt(value: Any, kind: str = "") -> str:
+    """Human formatting for report cells: money, percent, counts, dates."""
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"${float(value):,.0f}"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, (float, Decimal)):
+        return f"{float(value):,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether a mart carries a column (health/phase arrive with later marts)."""
+    schema, name = table.split(".")
+    return bool(con.execute("select count(*) from information_schema.columns where table_schema = ? "
+                            "and table_name = ? and column_name = ?", [schema, name, column]).fetchone()[0])
