@@ -283,6 +283,38 @@ def _drain(cfg: Config, budget: int | None = None, release_unconfirmed: bool = F
 
 
 @app.command()
+def bench(
+    tier: Annotated[str, typer.Option("--tier", help="S (1k accounts, 1M events), M (10k, 10M), L (100k, 100M).")] = "S",
+    repeat: Annotated[int, typer.Option(help="Run the whole tier this many times.", min=1)] = 1,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the dataset instead of reusing the cache.")] = False,
+    root: Annotated[Path, typer.Option(help="Where datasets are cached.")] = Path("bench/data"),
+    out: Annotated[Path, typer.Option(help="Where results are written.")] = Path("bench/results"),
+) -> None:
+    """Time every stage (with peak RSS) against a DuckDB floor and a pandas peer; write bench/results.
+
+    Example: steward bench --tier M
+    """
+    from rich.progress import Progress
+
+    from flows.bench.run import bench as run_bench
+    from flows.bench.tiers import TIERS
+
+    if tier not in TIERS:
+        _fail(f"--tier {tier!r}: expected one of {', '.join(TIERS)}")
+    for i in range(repeat):
+        with Progress(console=console, transient=True) as prog:
+            task = prog.add_task(f"tier {tier} run {i + 1}/{repeat}", total=None)
+
+            def on_stage(stage: str, done: int, total: int) -> None:
+                prog.update(task, total=total, completed=done, description=f"tier {tier}: {stage}")
+
+            payload = run_bench(tier, root.resolve(), out.resolve(), reuse=not fresh or i > 0, progress=on_stage)
+        md = (out / f"{tier}-{payload['date']}.md").read_text()
+        console.print(md, markup=False)
+    console.print(f"results: {out / (tier + '-' + payload['date'])}.json")
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,

@@ -17,6 +17,7 @@ from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows import progress
 from flows.config import Config
+from flows.warehouse import session
 
 
 class DbtBuildError(Exception):
@@ -130,5 +131,9 @@ def dbt_build(config: Config, as_of: date, select: str | None = None, full_refre
     rep.stage("dbt build")
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     result = run_dbt(config, args, as_of)
+    if not select:
+        with session(config.path("warehouse")) as con:
+            con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",
+                        [as_of, result.models, result.tests + result.unit_tests])
     rep.done(f"{result.models} models, {result.tests} data tests, {result.unit_tests} unit tests passed")
     return result

@@ -35,6 +35,13 @@ create table if not exists ops.runs (
     summary         json
 );
 
+create table if not exists ops.dbt_builds (
+    as_of           date not null,             -- what the marts describe after this build
+    finished_at     timestamp not null,
+    models          integer not null,
+    tests           integer not null
+);
+
 create table if not exists ops.alerts (
     alert_id        varchar primary key,
     fingerprint     varchar not null unique,   -- stable per (rule, account, subject)
@@ -89,6 +96,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    con.execute("set enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     con.execute(OPS_DDL)
     return con
 

@@ -13,7 +13,7 @@ from flows import progress
 from flows.config import Config
 from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import Decision, content_hash, decide
-from flows.ingest.load import ensure_empty_tables, load_file
+from flows.ingest.load import ensure_empty_tables, load_file, load_new_parquet
 from flows.warehouse import session
 
 
@@ -47,6 +47,7 @@ def load_table(warehouse: Path, landing: Path, table: str, files: list[Path], ba
     """Load each new or changed file of one table; unchanged files are skipped by the ledger."""
     out = TableLoad()
     rep = progress.reporter()
+    new_parquet: list[tuple[Path, str, str]] = []
     with session(warehouse) as con:
         for path in files:
             rel = path.relative_to(landing).as_posix()
@@ -54,13 +55,17 @@ def load_table(warehouse: Path, landing: Path, table: str, files: list[Path], ba
             decision = decide(con, rel, digest)
             if decision is Decision.UNCHANGED:
                 out.files_unchanged += 1
+            elif decision is Decision.NEW and path.suffix.lower() == ".parquet":
+                new_parquet.append((path, rel, digest))  # loaded together below
+                out.files_new += 1
             else:
-                out.rows_loaded += load_file(con, table, path, rel, digest, batch_id)
-                if decision is Decision.NEW:
-                    out.files_new += 1
-                else:
-                    out.files_changed += 1
+                out.rows_loaded += load_file(con, table, path, rel, digest, batch_id,
+                                             replace=decision is Decision.CHANGED)
+                out.files_new += decision is Decision.NEW
+                out.files_changed += decision is Decision.CHANGED
             rep.advance()
+        if new_parquet:
+            out.rows_loaded += load_new_parquet(con, table, new_parquet, batch_id)
     return out
 
 

@@ -56,10 +56,15 @@ def check_header(table: Table, path: Path, columns: list[str]) -> None:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[tuple[str, str]]) -> None:
-    """Create raw.<table> with every contract column, then add any new column this file brings."""
+    """Create raw.<table> with every contract column, then add any new column this file brings.
+
+    Columns take the first file's types (VARCHAR for CSV; native for Parquet, so 100M usage
+    events are not stored as text); contract columns the file lacks are VARCHAR.
+    """
+    types = dict(columns)
     con.execute(
         f"create table if not exists raw.{table.name} ("
-        + ", ".join([f'"{c}" varchar' for c in table.column_names]
+        + ", ".join([f'"{c}" {types.get(c, "varchar")}' for c in table.column_names]
                     + [f"{k} {v}" for k, v in META_COLUMNS.items()])
         + ")"
     )
@@ -73,26 +78,28 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list
 
 def load_file(
     con: duckdb.DuckDBPyConnection, table_name: str, path: Path, rel_path: str,
-    digest: str, batch_id: str,
+    digest: str, batch_id: str, replace: bool = True,
 ) -> int:
-    """Replace rel_path's rows in raw.<table> with this file's, and record it; returns rows."""
+    """Load rel_path's rows into raw.<table> (replacing an earlier version's) and record it; returns rows.
+
+    `replace=False` skips the delete for a path the ledger has never seen: on a big table the
+    delete is a scan, and per new partition that would make incremental loads quadratic.
+    """
     table = TABLES[table_name]
     columns = file_columns(con, path)
     check_header(table, path, [c for c, _ in columns])
     ensure_raw_table(con, table, columns)
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from raw.{table.name} where _source_file = ?", [rel_path])
+        if replace:
+            con.execute(f"delete from raw.{table.name} where _source_file = ?", [rel_path])
         # row_number() over () follows the scan order (insertion order is preserved).
-        con.execute(
+        rows = con.execute(
             f"insert into raw.{table.name} by name "
             f"select *, ? as _batch_id, ? as _source_file, "
             f"row_number() over () as _source_row, now()::timestamp as _loaded_at "
             f"from {_reader(path)}",
             [batch_id, rel_path],
-        )
-        rows = con.execute(
-            f"select count(*) from raw.{table.name} where _source_file = ?", [rel_path]
         ).fetchone()[0]
         record(con, LedgerEntry(batch_id, table.name, rel_path, digest, rows))
         con.execute("commit")
@@ -101,6 +108,46 @@ def load_file(
         reason = str(exc).splitlines()[0]
         raise LandingError(f"{path}: load into raw.{table.name} failed: {reason}") from None
     return rows
+
+
+def load_new_parquet(
+    con: duckdb.DuckDBPyConnection, table_name: str, files: list[tuple[Path, str, str]], batch_id: str,
+) -> int:
+    """Load many never-seen Parquet partitions in one scan and one transaction; returns rows.
+
+    files: (path, rel_path, digest). One statement reads them all (DuckDB parallelises it), so
+    a daily run's new partitions cost one commit instead of one per file.
+    """
+    table = TABLES[table_name]
+    for path, _, _ in files:  # reading each footer gives file-named errors before any write
+        check_header(table, path, [c for c, _ in file_columns(con, path)])
+    ensure_raw_table(con, table, file_columns(con, files[0][0]))
+    paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p, _, _ in files)
+    rel = {str(p): r for p, r, _ in files}
+    con.execute("begin transaction")
+    try:
+        con.execute("create or replace temp table _rel (filename varchar, rel varchar)")
+        con.executemany("insert into _rel values (?, ?)", list(rel.items()))
+        con.execute(
+            f"insert into raw.{table.name} by name "
+            f"select src.* exclude (filename, file_row_number), ? as _batch_id, _rel.rel as _source_file, "
+            f"src.file_row_number + 1 as _source_row, now()::timestamp as _loaded_at "
+            f"from read_parquet([{paths}], filename = true, file_row_number = true, union_by_name = true) src "
+            f"join _rel using (filename)",
+            [batch_id],
+        )
+        counts = dict(con.execute(
+            f"select _source_file, count(*) from raw.{table.name} where _batch_id = ? group by 1", [batch_id]
+        ).fetchall())
+        for path, rel_path, digest in files:
+            record(con, LedgerEntry(batch_id, table.name, rel_path, digest, counts.get(rel_path, 0)))
+        con.execute("commit")
+    except duckdb.Error as exc:
+        con.execute("rollback")
+        reason = str(exc).splitlines()[0]
+        raise LandingError(f"{files[0][0].parent.parent}: loading {len(files)} new {table.name} partitions "
+                           f"failed: {reason}") from None
+    return sum(counts.get(r, 0) for _, r, _ in files)
 
 
 def ensure_empty_tables(con: duckdb.DuckDBPyConnection, table_names: list[str]) -> None:

@@ -68,8 +68,7 @@ class ReportResult:
 
 def built_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
     """The as_of of the warehouse's latest successful build (what the marts describe)."""
-    row = con.execute("select as_of from ops.runs where status = 'succeeded' order by finished_at desc limit 1"
-                      ).fetchone()
+    row = con.execute("select as_of from ops.dbt_builds order by finished_at desc limit 1").fetchone()
     return row[0] if row else None
 
 

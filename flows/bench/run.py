@@ -1,0 +1,166 @@
+"""Run every benchmark stage for a tier in its own process; write JSON and a markdown table."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flows.bench.tiers import TIERS
+from flows.config import REPO_ROOT
+
+PIPELINE = ("generate", "ingest", "gate", "dbt_full", "reconcile_deliver", "reports", "incremental", "empty_day")
+COMPARE = ("floor", "peer")
+
+
+@dataclass
+class StageResult:
+    stage: str
+    seconds: float
+    peak_rss_mib: float
+    ok: bool
+    detail: dict
+
+
+def run_stage(stage: str, ws: Path, tier: str, env: dict, mem_limit_gib: float | None = None) -> StageResult:
+    """Spawn one stage; wall time and that process's own peak RSS via wait4."""
+    cmd = [sys.executable, "-m", "flows.bench.stage", stage, str(ws), tier]
+
+    def limit() -> None:  # the peer runs under a memory cap so "does not fit" is a result, not a crash
+        if mem_limit_gib:
+            import resource
+
+            cap = int(mem_limit_gib * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    logs = ws / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(logs / f"{stage}.out", "w") as fout, open(logs / f"{stage}.err", "w") as ferr:
+        proc = subprocess.Popen(cmd, env=env, stdout=fout, stderr=ferr, preexec_fn=limit if mem_limit_gib else None)
+        # wait4 reaps this child and returns its own rusage: the stage's peak RSS, not a running max.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    rss = usage.ru_maxrss / 1024
+    out, err = (logs / f"{stage}.out").read_text(), (logs / f"{stage}.err").read_text()
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    detail = json.loads(lines[-1]) if lines else {"error": " / ".join((err or out).strip().splitlines()[-3:])}
+    return StageResult(stage, seconds, rss, proc.returncode == 0 and bool(lines), detail)
+
+
+def ratios(results: dict[str, StageResult]) -> dict[str, float | None]:
+    """Headline ratios against the targets of issue 10."""
+    def sec(name: str) -> float | None:
+        r = results.get(name)
+        return r.seconds if r and r.ok else None
+
+    full = sec("dbt_full")
+    floor = results.get("floor")
+    peer = results.get("peer")
+    floor_transform = floor.detail.get("seconds") if floor and floor.ok else None
+    peer_transform = peer.detail.get("seconds") if peer and peer.ok and "seconds" in peer.detail else None
+    ingest_full = (sec("ingest") or 0) + (sec("gate") or 0) + (full or 0)
+    return {
+        "dbt_full_over_floor": full / floor_transform if full and floor_transform else None,
+        "pipeline_full_over_floor": ingest_full / floor_transform if floor_transform else None,
+        "peer_over_dbt_full": peer_transform / full if peer_transform and full else None,
+        "incremental_over_full": sec("incremental") / ingest_full if sec("incremental") and ingest_full else None,
+        "peak_rss_gib": max(r.peak_rss_mib for r in results.values()) / 1024,
+    }
+
+
+def markdown(tier: str, results: dict[str, StageResult], r: dict) -> str:
+    lines = [f"### Tier {tier} — {date.today()} on {platform.node()} ({os.cpu_count()} cores)", "",
+             "| stage | seconds | peak RSS (MiB) | detail |", "|---|---:|---:|---|"]
+    for s in results.values():
+        detail = ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.detail.items())
+        lines.append(f"| {s.stage}{'' if s.ok else ' (failed)'} | {s.seconds:.1f} | {s.peak_rss_mib:.0f} | "
+                     f"{detail[:160]} |")
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {k} | {'–' if v is None else f'{v:.2f}'} |" for k, v in r.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrefectServer:
+    """One Prefect API server for all stages, so no stage pays (or times) a server start."""
+
+    def __init__(self, home: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        home.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_LOGGING_LEVEL": "WARNING"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def wait(self, timeout: float = 120) -> float:
+        import urllib.request
+
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            try:
+                urllib.request.urlopen(f"{self.url}/health", timeout=2)
+                return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"Prefect server did not answer on {self.url} within {timeout} s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib: float = 16,
+          progress=None) -> dict:
+    """Run the tier; returns the results dict also written to out_dir/<tier>-<date>.json and .md."""
+    server = PrefectServer(root / "prefect")
+    server_start = server.wait()
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(REPO_ROOT),
+           "PREFECT_API_URL": server.url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    try:
+        return _bench(tier, root, out_dir, reuse, peer_mem_gib, progress, env, server_start)
+    finally:
+        server.stop()
+
+
+def _bench(tier: str, root: Path, out_dir: Path, reuse: bool, peer_mem_gib: float, progress, env: dict,
+           server_start: float) -> dict:
+    ws = root / tier
+    cached = reuse and (ws / "held").exists()
+    results: dict[str, StageResult] = {}
+    stages = [s for s in PIPELINE if not (cached and s == "generate")] + list(COMPARE)
+    if cached:
+        for p in ("warehouse.duckdb", "floor.duckdb", "outbox", "reports", "dbt"):
+            target = ws / p
+            subprocess.run(["rm", "-rf", str(target)], check=False)
+    for i, stage in enumerate(stages):
+        if progress:
+            progress(stage, i, len(stages))
+        results[stage] = run_stage(stage, ws, tier, env, peer_mem_gib if stage == "peer" else None)
+        if not results[stage].ok and stage in ("generate", "ingest"):
+            break
+    r = ratios(results)
+    r["prefect_server_start_seconds"] = server_start
+    payload = {"tier": tier, "date": str(date.today()), "cached_dataset": cached,
+               "stages": {k: vars(v) for k, v in results.items()}, "ratios": r}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{tier}-{date.today()}"
+    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str))
+    stem.with_suffix(".md").write_text(markdown(tier, results, r))
+    return payload

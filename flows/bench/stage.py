@@ -1,0 +1,150 @@
+"""One benchmark stage in its own process: `python -m flows.bench.stage STAGE WORKSPACE TIER`.
+
+Running each stage in a fresh process lets the parent read that stage's own peak RSS
+(os.wait4). The stage prints one JSON line with its measurements last.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from flows.bench.tiers import TIERS
+
+AS_OF = date(2026, 6, 30)  # the dataset's as_of; the incremental run is the day after
+NEXT = AS_OF + timedelta(days=1)
+
+
+def _config(ws: Path):
+    from flows.config import load_config
+
+    return load_config(overrides={"paths": {"workspace": str(ws)}})
+
+
+def _next_partition(ws: Path) -> tuple[Path, Path]:
+    landing = ws / "landing" / "product" / "usage_events" / f"date={NEXT}"
+    return landing, ws / "held" / f"date={NEXT}"
+
+
+def generate(ws: Path, tier: str) -> dict:
+    """The tier's dataset through as_of + 1 day, with the last day's partition held back."""
+    from flows.generate import generate as gen
+
+    t = TIERS[tier]
+    r = gen(ws / "landing", ws / "truth", t.accounts, 7, NEXT, t.months, t.events_per_account_day)
+    src, held = _next_partition(ws)
+    held.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(src), str(held))
+    return {"rows": sum(r.rows.values()), "events": r.rows["usage_events"], "rows_per_second": r.rows_per_second}
+
+
+def _in_flow(fn):
+    from prefect import flow
+
+    return flow(name="steward-bench-stage")(fn)()
+
+
+def ingest(ws: Path, tier: str) -> dict:
+    from flows.ingest.flow import ingest as ingest_flow
+
+    return {"rows": ingest_flow(_config(ws)).rows_loaded}
+
+
+def gate(ws: Path, tier: str) -> dict:
+    try:
+        from flows.quality.gate import run_gate  # the quality gate, when installed
+    except ImportError:
+        return {"skipped": "no quality gate in this build"}
+    return {"result": str(run_gate(_config(ws)))[:200]}
+
+
+def dbt_full(ws: Path, tier: str) -> dict:
+    from flows.transform import dbt_build
+
+    r = dbt_build(_config(ws), AS_OF, full_refresh=True)
+    return {"models": r.models, "tests": r.tests}
+
+
+def reconcile_deliver(ws: Path, tier: str) -> dict:
+    from flows.actions.alerts import reconcile_alerts
+    from flows.delivery.outbox import drain
+    from flows.delivery.transport import transport_for
+    from flows.warehouse import session
+
+    cfg = _config(ws)
+    with session(cfg.path("warehouse")) as con:
+        a = reconcile_alerts(con, AS_OF)
+        d = drain(con, transport_for(cfg), 100_000)
+    return {"alerts_opened": a.opened, "emails": d.sent}
+
+
+def reports(ws: Path, tier: str) -> dict:
+    from flows.reports.flow import REPORT_NAMES, run_report
+
+    cfg = _config(ws)
+    return {"pages": sum(len(run_report(cfg, n, AS_OF, send=False).pages) for n in REPORT_NAMES)}
+
+
+def incremental(ws: Path, tier: str) -> dict:
+    """The next day: its usage partition lands, one CRM file changes, the daily flow runs."""
+    from flows.daily_run import run_pipeline
+
+    held, src = _next_partition(ws)[1], _next_partition(ws)[0]
+    if held.exists():
+        shutil.move(str(held), str(src))
+    touch = next((ws / "landing").rglob("touchpoints.csv"))
+    with touch.open("a") as fh:
+        fh.write(f"TBENCH{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
+    s = run_pipeline(_config(ws), NEXT)
+    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built}
+
+
+def empty_day(ws: Path, tier: str) -> dict:
+    """The daily flow again for the same day: nothing new to load (Prefect + dbt + no-op work)."""
+    from flows.daily_run import run_pipeline
+
+    s = run_pipeline(_config(ws), NEXT)
+    return {"rows_loaded": sum(s.rows_loaded.values())}
+
+
+def _first_account(ws: Path) -> str:
+    with next((ws / "landing").rglob("accounts.csv")).open() as fh:
+        fh.readline()
+        return fh.readline().split(",")[0]
+
+
+def floor(ws: Path, tier: str) -> dict:
+    from flows.bench.floor import run_floor
+
+    return run_floor(ws / "landing", AS_OF, ws / "floor.duckdb")
+
+
+def peer(ws: Path, tier: str) -> dict:
+    from flows.bench.peer import run_peer
+
+    try:
+        return run_peer(ws / "landing", AS_OF)
+    except MemoryError:
+        return {"did_not_fit": "pandas ran out of the memory limit"}
+
+
+STAGES = {f.__name__: f for f in (generate, ingest, gate, dbt_full, reconcile_deliver, reports, incremental,
+                                  empty_day, floor, peer)}
+FLOW_STAGES = {"ingest", "dbt_full", "incremental", "empty_day"}
+
+
+def main(argv: list[str]) -> None:
+    name, ws, tier = argv[0], Path(argv[1]), argv[2]
+    started = time.perf_counter()
+    fn = STAGES[name]
+    result = _in_flow(lambda: fn(ws, tier)) if name in FLOW_STAGES else fn(ws, tier)
+    result["wall_seconds_inside"] = time.perf_counter() - started
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
