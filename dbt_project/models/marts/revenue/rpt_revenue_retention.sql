@@ -95,20 +95,21 @@ rates as (
     select
         *,
         {% set f = 'cast(%s as double precision)' -%}
-        case when opening_mrr > 0 then
+        -- ratios rounded to 6 places (a ten-thousandth of a percent): stable across engines
+        round(case when opening_mrr > 0 then
             {{ f % '(opening_mrr + expansion_mrr - contraction_mrr - churned_mrr)' }} / {{ f % 'opening_mrr' }}
-        end as monthly_nrr,
-        case when opening_mrr > 0 then
+        end, 6) as monthly_nrr,
+        round(case when opening_mrr > 0 then
             {{ f % '(opening_mrr - contraction_mrr - churned_mrr)' }} / {{ f % 'opening_mrr' }}
-        end as monthly_grr,
-        case when t12_starting_mrr > 0 then {{ f % 't12_ending_mrr' }} / {{ f % 't12_starting_mrr' }} end as t12_nrr,
-        case when t12_starting_mrr > 0 then {{ f % 't12_retained_mrr_capped' }} / {{ f % 't12_starting_mrr' }} end as t12_grr,
-        case when count_opening_customers > 0 then
+        end, 6) as monthly_grr,
+        round(case when t12_starting_mrr > 0 then {{ f % 't12_ending_mrr' }} / {{ f % 't12_starting_mrr' }} end, 6) as t12_nrr,
+        round(case when t12_starting_mrr > 0 then {{ f % 't12_retained_mrr_capped' }} / {{ f % 't12_starting_mrr' }} end, 6) as t12_grr,
+        round(case when count_opening_customers > 0 then
             {{ f % 'count_churned_customers' }} / {{ f % 'count_opening_customers' }}
-        end as logo_churn_rate,
-        case when opening_mrr > 0 then
+        end, 6) as logo_churn_rate,
+        round(case when opening_mrr > 0 then
             {{ f % '(contraction_mrr + churned_mrr)' }} / {{ f % 'opening_mrr' }}
-        end as revenue_churn_rate,
+        end, 6) as revenue_churn_rate,
         cast({{ var('revenue_churn_tolerance_logo_pct') }} as double precision) / 100 as logo_churn_tolerance,
         cast({{ var('revenue_churn_tolerance_revenue_pct') }} as double precision) / 100 as revenue_churn_tolerance
     from combined
