@@ -59,10 +59,16 @@ cohort as (
     group by account_slices.slice, account_slices.slice_value, {{ add_months('starting.date_month', 12) }}
 ),
 
-slice_months as (
-    select distinct account_slices.slice, account_slices.slice_value, spine.date_month as month
+slices_with_revenue as (
+    select distinct account_slices.slice, account_slices.slice_value
     from account_slices
-    inner join mrr on mrr.account_id = account_slices.account_id
+    inner join (select distinct account_id from mrr) as paying
+        on paying.account_id = account_slices.account_id
+),
+
+slice_months as (
+    select slices_with_revenue.slice, slices_with_revenue.slice_value, spine.date_month as month
+    from slices_with_revenue
     cross join spine
 ),
 
