@@ -128,6 +128,41 @@ class Reports(_Section):
     todo: ReportSettings = ReportSettings()
 
 
+class Revenue(_Section):
+    """Metric policies for the revenue marts (definitions: dbt_project/docs/revenue_policies.md)."""
+
+    discounts: Literal["apply", "ignore"] = Field(
+        "apply", description="apply: MRR is after discount_pct; ignore: list price (discounts are not MRR-relevant).")
+    trials: Literal["exclude", "include"] = Field(
+        "exclude", description="exclude: trialing subscriptions carry no MRR; include: at their amount.")
+    same_month_cancellation: Literal["drop", "count"] = Field(
+        "drop", description="A subscription starting and ending in one month: drop (never MRR) or count "
+                            "(MRR in its start month, churn the next).")
+    past_due_churn_after_days: int | None = Field(
+        None, ge=0, description="None: past-due stays MRR until cancelled; N: MRR ends N days after the "
+                                "account's oldest unpaid invoice fell due.")
+    history_start: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="First month reported in fct_mrr (YYYY-MM-DD); None: the first subscription month.")
+    churn_tolerance_logo_pct: float = Field(
+        2.0, ge=0, le=100, description="Monthly logo churn rate (%) above which a period is flagged.")
+    churn_tolerance_revenue_pct: float = Field(
+        1.5, ge=0, le=100, description="Monthly gross revenue churn rate (%) above which a period is flagged.")
+    renewal_intervals: list[Literal["month", "year"]] = Field(
+        ["year"], min_length=1, description="Billing intervals whose renewals fct_renewals tracks.")
+    renewal_probability: dict[str, float] = Field(
+        {"cancelling": 0.0, "past_due": 0.5, "contracting": 0.7, "default": 0.9},
+        description="Forecast weight of a renewal by the subscription's state (first match wins, in this order).")
+
+    @field_validator("renewal_probability")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        keys = {"cancelling", "past_due", "contracting", "default"}
+        if set(v) != keys or any(not 0 <= p <= 1 for p in v.values()):
+            raise ValueError(f"a probability in [0, 1] for each of {sorted(keys)}")
+        return v
+
+
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads; nodes wait on Prefect I/O, so > cores pays.")
     project_dir: Path = DBT_PROJECT_DIR
@@ -142,6 +177,7 @@ class Config(_Section):
     recipients: Recipients = Recipients()
     delivery: Delivery = Delivery()
     reports: Reports = Reports()
+    revenue: Revenue = Revenue()
     dbt: Dbt = Dbt()
 
     def path(self, name: str) -> Path:
@@ -155,6 +191,7 @@ class Config(_Section):
             "renewal_alert_intervals": self.alerts.renewal.billing_intervals,
             "reporting_currency": self.reporting_currency,
             "unassigned_recipient": self.recipients.unassigned,
+            **{f"revenue_{k}": v for k, v in self.revenue.model_dump().items()},
         }
 
 
