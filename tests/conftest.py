@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+GENERATED_AS_OF = date(2026, 6, 30)
 
 
 def pytest_report_header(config):
@@ -48,3 +53,23 @@ def minimal_landing(tmp_path) -> Path:
     dest = tmp_path / "landing"
     shutil.copytree(FIXTURES / "landing" / "minimal", dest)
     return dest
+
+
+def steward(*args: str, ws: Path, api_url: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, against the session's Prefect server."""
+    env = {**os.environ, "PREFECT_API_URL": api_url, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "flows", *args, "--workspace", str(ws)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def generated_workspace(prefect_harness, tmp_path_factory) -> Path:
+    """120 generated accounts x 24 months, built once by `steward run` for every test that only reads."""
+    from prefect.settings import PREFECT_API_URL
+
+    ws, api = tmp_path_factory.mktemp("generated") / "ws", PREFECT_API_URL.value()
+    for args in (("generate", "--accounts", "120", "--months", "24", "--as-of", GENERATED_AS_OF.isoformat()),
+                 ("run", "--as-of", GENERATED_AS_OF.isoformat())):
+        result = steward(*args, ws=ws, api_url=api)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return ws

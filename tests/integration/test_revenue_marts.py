@@ -16,28 +16,15 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-AS_OF = date(2026, 6, 30)
+from tests.conftest import GENERATED_AS_OF as AS_OF
 REPO = Path(__file__).resolve().parents[2]
 CENT, BASIS = Decimal("0.01"), Decimal("0.0001")
 
 
-def steward(*args: str, ws: Path, api_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_API_URL": api_url, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "flows", *args, "--workspace", str(ws)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=900)
-
-
 @pytest.fixture(scope="module")
-def warehouse(prefect_harness, tmp_path_factory) -> Path:
-    """120 accounts x 24 months generated and run once for every test in this module."""
-    from prefect.settings import PREFECT_API_URL
-
-    ws, api = tmp_path_factory.mktemp("revenue") / "ws", PREFECT_API_URL.value()
-    for args in (("generate", "--accounts", "120", "--months", "24", "--as-of", AS_OF.isoformat()),
-                 ("run", "--as-of", AS_OF.isoformat())):
-        result = steward(*args, ws=ws, api_url=api)
-        assert result.returncode == 0, result.stdout + result.stderr
-    return ws
+def warehouse(generated_workspace) -> Path:
+    """The session's generated workspace (120 accounts x 24 months, built by `steward run`)."""
+    return generated_workspace
 
 
 def query(ws: Path, sql: str) -> pd.DataFrame:
