@@ -7,6 +7,7 @@ context is slow; suites are cached per table and day).
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -80,6 +81,7 @@ def context():
     """The process's ephemeral GX context, with a data docs site when docs_dir was set."""
     if _STATE["ctx"] is None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
