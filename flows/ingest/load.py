@@ -56,6 +56,26 @@ def diagnose(path: Path) -> str | None:
     return None
 
 
+def ragged_row(path: Path) -> str | None:
+    """The first data row whose field count differs from the header's (an unquoted delimiter)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        sample = fh.read(65536)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;|\t")
+        except (csv.Error, IndexError):
+            return None
+        reader = csv.reader(fh, dialect)
+        width = len(next(reader, []))
+        for row_no, row in enumerate(reader, start=1):
+            if len(row) != width:
+                return (f"row {row_no} (line {reader.line_num}) has {len(row)} fields but the header has "
+                        f"{width}: an unquoted {dialect.delimiter!r} inside a value?")
+    return None
+
+
 def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
     """The file's (column, type) pairs, or a LandingError naming the file and the reader's reason."""
     try:
@@ -63,8 +83,11 @@ def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, 
     except duckdb.Error as exc:
         reason = diagnose(path) or str(exc).splitlines()[0]
         raise LandingError(f"{path}: cannot be read as {file_format(path).upper()}: {reason}") from None
-    if [r[0] for r in rows] == ["column0"] and not path.read_bytes().strip():
+    names = [r[0] for r in rows]
+    if names == ["column0"] and not path.read_bytes().strip():
         raise LandingError(f"{path}: {diagnose(path)}")
+    if len(names) == 1 and any(d in names[0] for d in ",;|\t"):
+        raise LandingError(f"{path}: cannot be read as CSV: {ragged_row(path) or 'no consistent delimiter'}")
     return [(r[0], r[1]) for r in rows]
 
 

@@ -271,6 +271,12 @@ def test_non_utf8_file_names_the_byte_and_offset(landing, tmp_path):
     assert f"not UTF-8: byte 0xe4 at offset {offset:,} (line 4)" in msg
 
 
+def test_unquoted_comma_inside_a_value_names_the_row(landing, tmp_path):
+    edit(landing, SUBS, "S3,A3,growth,year,8400.00", "S3,A3,growth,year,8,400.00")
+    msg = stopped(landing, tmp_path, LandingError)
+    assert "row 3 (line 4) has 13 fields but the header has 12: an unquoted ',' inside a value?" in msg
+
+
 def test_utf8_bom_is_ignored(gate, landing):
     f = landing / ACCOUNTS
     f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
