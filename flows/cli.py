@@ -78,11 +78,12 @@ def _prepare_runtime(cfg: Config, verbose: bool) -> None:
 def _guarded(fn, *args, **kwargs):
     """Run a pipeline step; known input errors become one red line, never a traceback."""
     from flows.ingest.discover import LandingError
+    from flows.quality.gate import GateError
     from flows.transform import DbtBuildError
 
     try:
         return fn(*args, **kwargs)
-    except (ConfigError, LandingError, DbtBuildError) as exc:
+    except (ConfigError, LandingError, DbtBuildError, GateError) as exc:
         _fail(str(exc))
 
 
@@ -144,6 +145,30 @@ def ingest(config: ConfigOpt = None, workspace: WorkspaceOpt = None, landing: La
 
     result = _guarded(ingest_flow, cfg)
     console.print(f"[green]✓[/] {result.rows_loaded:,} rows loaded into {cfg.path('warehouse')}")
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="Landing folder to validate.")],
+    config: ConfigOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Validate a landing folder against the contract without loading it into the warehouse.
+
+    Example: steward check ./exports
+    """
+    cfg = build_config(config, workspace)
+    _prepare_runtime(cfg, verbose=False)
+    from flows.quality.flow import check_landing, docs_dir
+    from flows.quality.report import table
+
+    result = _guarded(check_landing, path.expanduser().resolve(), docs_dir(cfg))
+    console.print(table(result))
+    console.print(f"data docs: {result.docs}")
+    if result.quarantined:
+        console.print(f"[yellow]![/] {result.quarantined:,} row(s) would be quarantined")
+        raise typer.Exit(1)
+    console.print("[green]✓[/] landing folder passes the quality gate")
 
 
 @app.command()

@@ -54,6 +54,15 @@ def print_summary(summary: dict, seconds: float) -> None:
         t.add_row("files skipped", f"{summary['files_skipped']} unchanged (load ledger)")
     if summary.get("missing_tables"):
         t.add_row("not in landing", ", ".join(summary["missing_tables"]))
+    q = summary.get("quality")
+    if q:
+        bad = ", ".join(f"{k} {v:,}" for k, v in q["quarantined"].items())
+        t.add_row("quality gate", f"{q['rows_checked']:,} rows checked, "
+                                  + (f"quarantined: {bad} (see quarantine.<table>)" if bad else "0 quarantined"))
+        for note in q.get("notes", []):
+            t.add_row("", note)
+        if q.get("docs"):
+            t.add_row("data docs", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
     a = summary["alerts"]
     t.add_row("alerts", f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "

@@ -1,4 +1,4 @@
-"""The daily flow: ingest -> dbt build -> reconcile -> deliver, for one as_of date."""
+"""The daily flow: ingest -> quality gate -> dbt build -> reconcile -> deliver, for one as_of date."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
+from flows.quality.flow import gate_task
+from flows.quality.report import summary as gate_summary
 from flows.transform import dbt_build
 from flows.warehouse import session
 
@@ -30,6 +32,7 @@ class RunSummary:
     rows_loaded: dict[str, int] = field(default_factory=dict)
     files_skipped: int = 0
     missing_tables: list[str] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
     models_built: int = 0
     tests_passed: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
@@ -73,6 +76,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.rows_loaded = {t: r.rows_loaded for t, r in loaded.tables.items()}
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())
         summary.missing_tables = loaded.missing_optional
+        summary.quality = gate_summary(gate_task(config, loaded.batch_id))
         built = dbt_build(config, as_of)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         summary.alerts = asdict(reconcile_task(warehouse, as_of))

@@ -21,6 +21,10 @@ class Column:
     min: float | None = None
     max: float | None = None
     references: str | None = None  # "table.column" this value must exist in
+    severity: str = "warn"  # warn: quarantine failing rows | error: stop the run before dbt
+    max_length: int | None = None  # text columns; None -> the gate's default limit
+    not_future: bool = False  # an event that already happened: not after the load date
+    not_before: str | None = None  # another column of the row this value may not precede
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def _opt(name: str, dtype: str = "string", **kw) -> Column:
 ACCOUNT_FK = "accounts.account_id"
 SEGMENTS = ("enterprise", "mid_market", "smb")
 TEAM_ROLES = ("csm", "csl", "renewal_manager", "onboarding_specialist")
+MAX_AMOUNT = 100_000_000  # per billing interval; above this an export is broken, not a big deal
+MAX_SEATS = 1_000_000
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -71,9 +77,9 @@ TABLES: dict[str, Table] = {
             "accounts", "crm", "account_id", required=True,
             description="One row per customer account (CRM).",
             columns=(
-                _c("account_id"), _c("name"), _c("segment", allowed=SEGMENTS),
+                _c("account_id", severity="error"), _c("name"), _c("segment", allowed=SEGMENTS),
                 _c("industry", nullable=True), _c("region", nullable=True),
-                _c("created_at", "timestamp"),
+                _c("created_at", "timestamp", not_future=True),
                 _opt("owner_csm_id", references="team.user_id"), _opt("lifecycle_stage"),
             ),
         ),
@@ -84,7 +90,8 @@ TABLES: dict[str, Table] = {
                 _c("contact_id"), _c("account_id", references=ACCOUNT_FK), _c("email"),
                 _c("name", nullable=True), _c("role", nullable=True),
                 _c("is_champion", "boolean"), _c("is_primary", "boolean"),
-                _opt("left_at", "timestamp"), _opt("unsubscribed_at", "timestamp"),
+                _opt("left_at", "timestamp", not_future=True),
+                _opt("unsubscribed_at", "timestamp", not_future=True),
             ),
         ),
         Table(
@@ -100,7 +107,7 @@ TABLES: dict[str, Table] = {
             description="Logged CSM interactions with an account.",
             columns=(
                 _c("touchpoint_id"), _c("account_id", references=ACCOUNT_FK),
-                _c("user_id", references="team.user_id"), _c("occurred_at", "timestamp"),
+                _c("user_id", references="team.user_id"), _c("occurred_at", "timestamp", not_future=True),
                 _c("channel", allowed=("call", "email", "meeting", "qbr")),
                 _opt("sentiment", "double", min=-1, max=1),
             ),
@@ -111,7 +118,7 @@ TABLES: dict[str, Table] = {
             columns=(
                 _c("task_id"), _c("account_id", references=ACCOUNT_FK),
                 _c("owner_id", references="team.user_id"), _c("title"),
-                _c("due_at", "timestamp"), _opt("completed_at", "timestamp"),
+                _c("due_at", "timestamp"), _opt("completed_at", "timestamp", not_future=True),
                 _c("source", nullable=True),
             ),
         ),
@@ -119,11 +126,12 @@ TABLES: dict[str, Table] = {
             "subscriptions", "billing", "subscription_id", required=True,
             description="Billing subscriptions; amount is per billing interval, before discount.",
             columns=(
-                _c("subscription_id"), _c("account_id", references=ACCOUNT_FK), _c("plan"),
-                _c("billing_interval", allowed=("month", "year")),
-                _c("amount", "decimal", min=0), _c("currency"),
-                _c("seats", "integer", min=0), _c("start_date", "date"),
-                _opt("end_date", "date"), _c("renewal_date", "date", nullable=True),
+                _c("subscription_id", severity="error"), _c("account_id", references=ACCOUNT_FK),
+                _c("plan"), _c("billing_interval", allowed=("month", "year")),
+                _c("amount", "decimal", min=0, max=MAX_AMOUNT), _c("currency", max_length=3),
+                _c("seats", "integer", min=0, max=MAX_SEATS), _c("start_date", "date"),
+                _opt("end_date", "date", not_before="start_date"),
+                _c("renewal_date", "date", nullable=True, not_before="start_date"),
                 _c("status", allowed=("active", "trialing", "past_due", "canceled")),
                 _opt("discount_pct", "decimal", min=0, max=100),
             ),
@@ -133,8 +141,8 @@ TABLES: dict[str, Table] = {
             description="Invoices issued to accounts.",
             columns=(
                 _c("invoice_id"), _c("account_id", references=ACCOUNT_FK),
-                _c("issued_at", "date"), _c("due_at", "date"), _opt("paid_at", "date"),
-                _c("amount", "decimal", min=0),
+                _c("issued_at", "date", not_future=True), _c("due_at", "date", not_before="issued_at"),
+                _opt("paid_at", "date", not_future=True), _c("amount", "decimal", min=0, max=MAX_AMOUNT),
                 _c("status", allowed=("paid", "open", "void", "uncollectible")),
             ),
         ),
@@ -143,8 +151,8 @@ TABLES: dict[str, Table] = {
             description="Product usage events; the big table, as Parquet partitions by day.",
             columns=(
                 _c("event_id", "integer"), _c("account_id", references=ACCOUNT_FK),
-                _c("user_id"), _c("feature"), _c("occurred_at", "timestamp"),
-                _c("quantity", "double", min=0),
+                _c("user_id"), _c("feature"), _c("occurred_at", "timestamp", not_future=True),
+                _c("quantity", "double", min=0, max=1_000_000),
             ),
         ),
         Table(
@@ -152,7 +160,8 @@ TABLES: dict[str, Table] = {
             description="Support tickets opened by accounts.",
             columns=(
                 _c("ticket_id"), _c("account_id", references=ACCOUNT_FK),
-                _c("opened_at", "timestamp"), _opt("closed_at", "timestamp"),
+                _c("opened_at", "timestamp", not_future=True),
+                _opt("closed_at", "timestamp", not_future=True, not_before="opened_at"),
                 _c("priority", allowed=("low", "normal", "high", "urgent")),
                 _opt("csat", "double", min=1, max=5),
             ),
@@ -165,7 +174,7 @@ TABLES: dict[str, Table] = {
                 _c("contact_id", nullable=True, references="contacts.contact_id"),
                 _c("survey", allowed=("nps", "onboarding", "csat")),
                 _c("score", "double", min=0, max=10), _opt("comment"),
-                _c("responded_at", "timestamp"),
+                _c("responded_at", "timestamp", not_future=True),
             ),
         ),
     )

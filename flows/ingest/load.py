@@ -24,10 +24,56 @@ def _reader(path: Path) -> str:
     p = str(path).replace("'", "''")
     fmt = file_format(path)
     if fmt == "csv":
-        return f"read_csv('{p}', header = true, all_varchar = true, auto_detect = true)"
+        lax = ", strict_mode = false" if _mixed_line_endings(path) else ""
+        return f"read_csv('{p}', header = true, all_varchar = true, auto_detect = true{lax})"
     if fmt == "parquet":
         return f"read_parquet('{p}')"
     return f"read_json('{p}', format = 'newline_delimited')"
+
+
+def _mixed_line_endings(path: Path) -> bool:
+    """CRLF and bare LF in one file defeat DuckDB's strict dialect sniffer."""
+    data = path.read_bytes()
+    crlf = data.count(b"\r\n")
+    return 0 < crlf < data.count(b"\n")
+
+
+def diagnose(path: Path) -> str | None:
+    """A plainer reason for files DuckDB cannot read: empty, or not UTF-8 (with the byte offset)."""
+    data = path.read_bytes()
+    if not data.strip():
+        return "the file is empty (0 rows and no header); expected a header row with the contract columns"
+    if file_format(path) == "parquet":
+        if not data.endswith(b"PAR1"):
+            return f"not a complete Parquet file ({len(data):,} bytes, no footer): truncated or still being written?"
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start:,} (line {line}); "
+                "re-export the file as UTF-8")
+    return None
+
+
+def ragged_row(path: Path) -> str | None:
+    """The first data row whose field count differs from the header's (an unquoted delimiter)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        sample = fh.read(65536)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;|\t")
+        except (csv.Error, IndexError):
+            return None
+        reader = csv.reader(fh, dialect)
+        width = len(next(reader, []))
+        for row_no, row in enumerate(reader, start=1):
+            if len(row) != width:
+                return (f"row {row_no} (line {reader.line_num}) has {len(row)} fields but the header has "
+                        f"{width}: an unquoted {dialect.delimiter!r} inside a value?")
+    return None
 
 
 def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
@@ -35,8 +81,13 @@ def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, 
     try:
         rows = con.execute(f"describe select * from {_reader(path)}").fetchall()
     except duckdb.Error as exc:
-        reason = str(exc).splitlines()[0]
+        reason = diagnose(path) or str(exc).splitlines()[0]
         raise LandingError(f"{path}: cannot be read as {file_format(path).upper()}: {reason}") from None
+    names = [r[0] for r in rows]
+    if names == ["column0"] and not path.read_bytes().strip():
+        raise LandingError(f"{path}: {diagnose(path)}")
+    if len(names) == 1 and any(d in names[0] for d in ",;|\t"):
+        raise LandingError(f"{path}: cannot be read as CSV: {ragged_row(path) or 'no consistent delimiter'}")
     return [(r[0], r[1]) for r in rows]
 
 
@@ -105,7 +156,7 @@ def load_file(
         con.execute("commit")
     except duckdb.Error as exc:
         con.execute("rollback")
-        reason = str(exc).splitlines()[0]
+        reason = diagnose(path) or str(exc).splitlines()[0]
         raise LandingError(f"{path}: load into raw.{table.name} failed: {reason}") from None
     return rows
 

@@ -72,13 +72,13 @@ def test_a_later_day_resolves_passed_windows_and_opens_the_next(prefect_harness,
     assert (later["alerts"]["opened"], later["alerts"]["resolved"]) == (1, 3)
 
 
-def test_a_failing_data_test_stops_the_run_naming_the_test(prefect_harness, cfg, minimal_landing):
+def test_a_gate_error_stops_the_run_before_dbt(prefect_harness, cfg, minimal_landing):
     from flows.daily_run import daily_run_for
-    from flows.transform import DbtBuildError
+    from flows.quality.gate import GateError
 
     f = minimal_landing / "crm" / "accounts.csv"
-    f.write_text(f.read_text().replace(",smb,retail,", ",tiny,retail,"))
-    with pytest.raises(DbtBuildError, match="accepted_values_stg_crm__accounts_segment"):
+    f.write_text(f.read_text().replace("A4,Delta", ",Delta"))
+    with pytest.raises(GateError, match="crm/accounts.csv row 4 column account_id"):
         daily_run_for(cfg, date(2026, 3, 15))
     assert q(cfg, "select count(*) from ops.outbox") == [(0,)]
     assert q(cfg, "select status from ops.runs") == [("failed",)]

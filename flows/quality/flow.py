@@ -1,0 +1,51 @@
+"""Prefect task around the gate, and `check_landing` for `steward check` (nothing is loaded)."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from prefect import task
+
+from flows import progress
+from flows.config import Config
+from flows.ingest.discover import discover
+from flows.ingest.ledger import content_hash
+from flows.ingest.load import ensure_empty_tables, load_file
+from flows.quality.gate import GateResult, run_gate
+from flows.warehouse import connect, session
+
+
+def docs_dir(config: Config) -> Path:
+    return config.path("workspace") / "quality" / "data_docs"
+
+
+@task(name="quality-gate")
+def gate_task(config: Config, batch_id: str) -> GateResult:
+    """Validate the batch just ingested; quarantines warn rows, raises GateError on error rules."""
+    rep = progress.reporter()
+    rep.stage("quality gate")
+    with session(config.path("warehouse")) as con:
+        result = run_gate(con, batch_id, docs_dir=docs_dir(config))
+    for name, v in result.tables.items():
+        for note in v.notes:
+            rep.note(f"{name}: {note}")
+    rep.done(f"{result.rows_checked:,} rows checked, {result.quarantined:,} quarantined "
+             f"in {result.seconds:.1f} s; data docs: {result.docs}")
+    return result
+
+
+def check_landing(landing: Path, docs: Path | None = None, today: date | None = None) -> GateResult:
+    """Load a landing folder into a throwaway DuckDB file and gate it; the warehouse is untouched."""
+    found = discover(landing)
+    with tempfile.TemporaryDirectory(prefix="steward-check-") as tmp:
+        con = connect(Path(tmp) / "check.duckdb")
+        try:
+            for table, files in found.files.items():
+                for path in files:
+                    load_file(con, table, path, path.relative_to(landing).as_posix(), content_hash(path), "check")
+            ensure_empty_tables(con, found.missing_optional)
+            return run_gate(con, "check", today=today, docs_dir=docs)
+        finally:
+            con.close()
