@@ -55,11 +55,16 @@ def ingest(ws: Path, tier: str) -> dict:
 
 
 def gate(ws: Path, tier: str) -> dict:
-    try:
-        from flows.quality.gate import run_gate  # the quality gate, when installed
-    except ImportError:
-        return {"skipped": "no quality gate in this build"}
-    return {"result": str(run_gate(_config(ws)))[:200]}
+    """The quality gate on the batch the ingest stage just loaded."""
+    from flows.quality.flow import docs_dir
+    from flows.quality.gate import run_gate
+    from flows.warehouse import session
+
+    cfg = _config(ws)
+    with session(cfg.path("warehouse")) as con:
+        batch = con.execute("select batch_id from ops.load_ledger order by loaded_at desc limit 1").fetchone()[0]
+        r = run_gate(con, batch, docs_dir=docs_dir(cfg))
+    return {"rows_checked": r.rows_checked, "quarantined": r.quarantined}
 
 
 def dbt_full(ws: Path, tier: str) -> dict:
