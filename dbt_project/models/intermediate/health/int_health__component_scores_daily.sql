@@ -77,7 +77,8 @@ select
     raw_scores.segment,
     raw_scores.utilisation,
     {% for c in health_components() %}
-    case when skipped.skip_{{ c }} then null else raw_scores.{{ c }} end as {{ c }}_score{{ "," if not loop.last }}
+    -- rounded: window sums of floats are not bit-stable across runs; 4 decimals are
+    case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score{{ "," if not loop.last }}
     {% endfor %}
 from raw_scores
 cross join skipped

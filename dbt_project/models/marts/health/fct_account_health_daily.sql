@@ -13,11 +13,11 @@ with scores as (
 totals as (
     select
         *,
-        (
+        round((
             {% for c in comps %}coalesce({{ health_weight(c) }} * {{ c }}_score, 0){{ " + " if not loop.last }}{% endfor %}
         ) / nullif(
             {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
-        , 0) as health_score
+        , 0), 4) as health_score
     from scores
 ),
 
