@@ -47,6 +47,7 @@ select
     {% endfor %}
     health_score,
     case
+        when health_score is null then null
         when health_score < {{ var('health_red_below') }} then 'red'
         when health_score < {{ var('health_green_from') }} then 'amber'
         else 'green'
