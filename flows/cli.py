@@ -340,6 +340,32 @@ def bench(
 
 
 @app.command()
+def backtest(
+    step_days: Annotated[int, typer.Option("--step-days", help="Days between scoring dates.", min=1)] = 7,
+    seed: Annotated[int, typer.Option(help="Seed of the random baseline.")] = 7,
+    config: ConfigOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Backtest the health score against known churn (30/60/90-day AUC, red-band precision/recall, lift).
+
+    Labels come from <workspace>/truth/accounts.csv when present (generated data), else from
+    billing (the day paid MRR drops to 0). Results: backtest.rpt_health_backtest.
+
+    Example: steward backtest --workspace /tmp/steward-demo
+    """
+    from flows.health.report import print_backtest
+
+    cfg = build_config(config, workspace)
+    path = cfg.path("warehouse")
+    if not path.exists():
+        _fail(f"no warehouse at {path}; run `steward demo` or `steward run` first")
+    from flows.health.backtest import run_backtest
+
+    result = run_backtest(path, cfg.path("truth"), cfg.health.bands.red_below, step_days, seed)
+    print_backtest(result)
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,

@@ -163,6 +163,56 @@ class Revenue(_Section):
         return v
 
 
+HEALTH_COMPONENTS = ("usage_depth", "usage_breadth", "sticky_features", "usage_trend", "engagement_recency",
+                     "support", "sentiment", "payment_health", "champion")
+
+
+class HealthBands(_Section):
+    """Band thresholds on the 0-100 health total: red below `red_below`, green from `green_from`."""
+
+    red_below: float = Field(40, ge=0, le=100)
+    green_from: float = Field(70, ge=0, le=100)
+
+
+class Health(_Section):
+    """The health score (dbt_project/docs/health.md): weighted 0-100 components, bands, feature lists."""
+
+    weights: dict[str, float] = Field(
+        {"usage_depth": 15, "usage_breadth": 10, "sticky_features": 10, "usage_trend": 20,
+         "engagement_recency": 10, "support": 5, "sentiment": 10, "payment_health": 5, "champion": 15},
+        description="Relative weight per component; renormalised over the components with data.")
+    bands: HealthBands = HealthBands()
+    key_features: list[str] = Field(
+        ["dashboards", "reports", "api", "integrations", "alerts", "workflows"], min_length=1,
+        description="Features whose 30-day use makes up usage breadth.")
+    sticky_features: list[str] = Field(
+        ["api", "integrations", "workflows"], min_length=1,
+        description="Features that are hard to rip out once adopted.")
+    cadence_days: dict[Literal["enterprise", "mid_market", "smb"], int] = Field(
+        {"enterprise": 14, "mid_market": 30, "smb": 60}, description="Agreed touchpoint cadence by segment.")
+    full_utilisation: float = Field(0.8, gt=0, le=1, description="Utilisation that earns a full depth score.")
+    history_days: int = Field(365, ge=1, description="Days of daily health history kept before as_of.")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_valid(cls, v: dict[str, float]) -> dict[str, float]:
+        for key, w in v.items():
+            if key not in HEALTH_COMPONENTS:
+                raise ValueError(f"weights.{key} is not a health component; one of {', '.join(HEALTH_COMPONENTS)}")
+            if w < 0:
+                raise ValueError(f"weights.{key} = {w} must be non-negative")
+        if sum(v.values()) <= 0:
+            raise ValueError("weights must sum to more than 0")
+        return v
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_ordered(cls, v: HealthBands) -> HealthBands:
+        if v.red_below > v.green_from:
+            raise ValueError(f"bands.red_below ({v.red_below}) must not exceed bands.green_from ({v.green_from})")
+        return v
+
+
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads; nodes wait on Prefect I/O, so > cores pays.")
     project_dir: Path = DBT_PROJECT_DIR
@@ -178,6 +228,7 @@ class Config(_Section):
     delivery: Delivery = Delivery()
     reports: Reports = Reports()
     revenue: Revenue = Revenue()
+    health: Health = Health()
     dbt: Dbt = Dbt()
 
     def path(self, name: str) -> Path:
@@ -192,6 +243,16 @@ class Config(_Section):
             "reporting_currency": self.reporting_currency,
             "unassigned_recipient": self.recipients.unassigned,
             **{f"revenue_{k}": v for k, v in self.revenue.model_dump().items()},
+            **self._health_vars(),
+        }
+
+    def _health_vars(self) -> dict[str, Any]:
+        h = self.health
+        return {
+            "health_weights": h.weights, "health_red_below": h.bands.red_below,
+            "health_green_from": h.bands.green_from, "health_key_features": h.key_features,
+            "health_sticky_features": h.sticky_features, "health_cadence_days": h.cadence_days,
+            "health_full_utilisation": h.full_utilisation, "health_history_days": h.history_days,
         }
 
 

@@ -11,6 +11,11 @@ subscriptions as (
     select * from {{ ref('int_subscriptions__normalised') }}
 ),
 
+health_today as (
+    select * from {{ ref('fct_account_health_daily') }}
+    where health_date = {{ as_of_date() }}
+),
+
 footprint as (
     select
         account_id,
@@ -41,10 +46,16 @@ joined as (
         coalesce(footprint.current_mrr, 0) * 12 as current_arr,
         coalesce(footprint.current_seats, 0) as current_seats,
         coalesce(footprint.count_active_subscriptions, 0) as count_active_subscriptions,
-        coalesce(footprint.current_mrr, 0) > 0 as is_paying
+        coalesce(footprint.current_mrr, 0) > 0 as is_paying,
+        -- lifecycle and health facts at as_of (marts/health)
+        {{ dbt.datediff('footprint.first_paid_date', as_of_date(), 'day') }} as days_since_first_paid,
+        health_today.health_score,
+        health_today.health_band,
+        health_today.utilisation
     from accounts
     left join footprint on accounts.account_id = footprint.account_id
     left join team on accounts.owner_csm_id = team.user_id
+    left join health_today on accounts.account_id = health_today.account_id
     where cast(accounts.created_at as date) <= {{ as_of_date() }}
 )
 

@@ -1,0 +1,10 @@
+{#- The health components in display order (flows/config.py HEALTH_COMPONENTS). -#}
+{% macro health_components() -%}
+    {{ return(['usage_depth', 'usage_breadth', 'sticky_features', 'usage_trend', 'engagement_recency',
+               'support', 'sentiment', 'payment_health', 'champion']) }}
+{%- endmacro %}
+
+{#- A component's configured weight (0 when absent from config). -#}
+{% macro health_weight(component) -%}
+    {{ return(var('health_weights').get(component, 0) | float) }}
+{%- endmacro %}

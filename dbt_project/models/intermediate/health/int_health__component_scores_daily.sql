@@ -1,0 +1,84 @@
+-- Each health component as a 0-100 score per paying account and day (docs/health.md has the
+-- formulas). A component skipped for lack of data (int_health__components) is null.
+{{ config(materialized='table') }}
+
+with usage as (
+    select * from {{ ref('fct_account_usage_daily') }}
+),
+
+signals as (
+    select * from {{ ref('int_health__signals_daily') }}
+),
+
+components as (
+    select * from {{ ref('int_health__components') }}
+),
+
+skipped as (
+    select
+        {% for c in health_components() %}
+        max(case when component = '{{ c }}' and is_skipped then 1 else 0 end) = 1 as skip_{{ c }}{{ "," if not loop.last }}
+        {% endfor %}
+    from components
+),
+
+raw_scores as (
+    select
+        usage.account_id,
+        usage.date_day,
+        signals.segment,
+        usage.utilisation,
+        -- depth: 30-day active users / seats, full marks at the configured utilisation
+        100 * least(1.0, coalesce(usage.utilisation, 0) / {{ var('health_full_utilisation') }}) as usage_depth,
+        100 * least(1.0, usage.breadth) as usage_breadth,
+        100 * least(1.0, usage.sticky_adoption) as sticky_features,
+        -- trend: 30-day events / prior 30 days, capped at 1 (no decline = 100); no usage in
+        -- either window = 0, usage appearing from nothing = 100
+        case
+            when usage.events_prior_30d > 0
+                then 100 * least(1.0, cast(usage.events_30d as double precision) / usage.events_prior_30d)
+            when usage.events_30d > 0 then 100
+            else 0
+        end as usage_trend,
+        -- recency: full marks within the agreed cadence, falling to 0 at three cadences; never = 0
+        case
+            when signals.days_since_touch is null then 0
+            else 100 * greatest(0.0, least(1.0,
+                (3.0 * cadence.cadence_days - signals.days_since_touch) / (2.0 * cadence.cadence_days)))
+        end as engagement_recency,
+        -- support: 10 points per unit of 30-day ticket load (urgent 4, high 2, normal 1, low 0.5)
+        -- and 20 per open high/urgent ticket
+        greatest(0.0, 100 - 10 * signals.ticket_load_30d - 20 * signals.open_high_tickets) as support,
+        -- sentiment: latest NPS in the last year (score x 10), else 90-day touchpoint sentiment
+        case
+            when signals.last_nps_date >= {{ dbt.dateadd('day', -365, 'usage.date_day') }}
+                then 10 * signals.last_nps_score
+            when signals.touch_sentiment_90d is not null then 50 * (signals.touch_sentiment_90d + 1)
+        end as sentiment,
+        -- payment: nothing overdue 100, overdue up to 30 days 50, longer 0
+        case
+            when signals.overdue_invoices = 0 then 100
+            when signals.max_days_overdue <= 30 then 50
+            else 0
+        end as payment_health,
+        case signals.champion_status when 'present' then 100 when 'lost' then 0 else 50 end as champion
+    from usage
+    inner join signals on usage.account_id = signals.account_id and usage.date_day = signals.date_day
+    left join (
+        {% for seg, days in var('health_cadence_days').items() %}
+        select '{{ seg }}' as segment, {{ days }} as cadence_days{% if not loop.last %} union all{% endif %}
+        {% endfor %}
+    ) as cadence on signals.segment = cadence.segment
+)
+
+select
+    raw_scores.account_id,
+    raw_scores.date_day,
+    raw_scores.segment,
+    raw_scores.utilisation,
+    {% for c in health_components() %}
+    -- rounded: window sums of floats are not bit-stable across runs; 4 decimals are
+    case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score{{ "," if not loop.last }}
+    {% endfor %}
+from raw_scores
+cross join skipped

@@ -1,0 +1,44 @@
+-- One row per health component: its configured weight, the source it needs, whether that source
+-- has rows, and the weight it carries after renormalising over the components with data.
+-- A component whose source is empty is skipped (never faked): its scores are null everywhere.
+{{ config(materialized='table') }}
+
+with sources as (
+    select 'usage_depth' as component, 'usage_events' as source_table,
+           (select count(*) from {{ ref('fct_usage_daily') }}) as source_rows
+    union all select 'usage_breadth', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
+    union all select 'sticky_features', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
+    union all select 'usage_trend', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
+    union all select 'engagement_recency', 'touchpoints', (select count(*) from {{ ref('stg_crm__touchpoints') }})
+    union all select 'support', 'support_tickets', (select count(*) from {{ ref('stg_support__support_tickets') }})
+    union all select 'sentiment', 'survey_responses or touchpoints',
+        (select count(*) from {{ ref('stg_surveys__survey_responses') }} where survey = 'nps')
+        + (select count(sentiment) from {{ ref('stg_crm__touchpoints') }})
+    union all select 'payment_health', 'invoices', (select count(*) from {{ ref('stg_billing__invoices') }})
+    union all select 'champion', 'contacts (is_champion)',
+        (select count(*) from {{ ref('stg_crm__contacts') }} where is_champion)
+),
+
+weighted as (
+    select
+        component,
+        source_table,
+        source_rows,
+        case component
+            {% for c in health_components() %}when '{{ c }}' then {{ health_weight(c) }}
+            {% endfor %}
+        end as weight,
+        source_rows = 0 as is_skipped
+    from sources
+)
+
+select
+    component,
+    source_table,
+    source_rows,
+    weight,
+    is_skipped,
+    case when is_skipped then 0
+        else weight / nullif(sum(case when is_skipped then 0 else weight end) over (), 0)
+    end as effective_weight
+from weighted

@@ -1,0 +1,20 @@
+-- One row per account, user and active day: what rolling distinct active-user counts need
+-- (distinct users do not add up across features or days). Incremental like fct_usage_daily.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='usage_date',
+    on_schema_change='fail',
+    pre_hook="{{ drop_usage_after_as_of() }}",
+) }}
+
+with {{ usage_events_to_process() }}
+
+select
+    account_id,
+    user_id,
+    usage_date,
+    count(*) as events,
+    max(_loaded_at) as _max_loaded_at
+from events
+group by account_id, user_id, usage_date

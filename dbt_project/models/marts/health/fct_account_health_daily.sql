@@ -1,0 +1,63 @@
+-- Daily health history: per paying account and day, each component 0-100, the weighted total
+-- (renormalised over the components with a score), the band, the change vs 7 and 30 days ago
+-- and which component moved most over 7 days. Every value on a day uses only facts known by
+-- that day, so a backfill of a past as_of reproduces the rows a daily run wrote for it.
+{{ config(materialized='table') }}
+
+{%- set comps = health_components() %}
+
+with scores as (
+    select * from {{ ref('int_health__component_scores_daily') }}
+),
+
+totals as (
+    select
+        *,
+        round((
+            {% for c in comps %}coalesce({{ health_weight(c) }} * {{ c }}_score, 0){{ " + " if not loop.last }}{% endfor %}
+        ) / nullif(
+            {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
+        , 0), 4) as health_score
+    from scores
+),
+
+compared as (
+    select
+        today.*,
+        week_ago.health_score as health_score_7d_ago,
+        month_ago.health_score as health_score_30d_ago,
+        {% for c in comps %}
+        {{ health_weight(c) }} * abs(coalesce(today.{{ c }}_score - week_ago.{{ c }}_score, 0)) as move_{{ c }}{{ "," if not loop.last }}
+        {% endfor %}
+    from totals as today
+    left join totals as week_ago
+        on today.account_id = week_ago.account_id
+        and week_ago.date_day = {{ dbt.dateadd('day', -7, 'today.date_day') }}
+    left join totals as month_ago
+        on today.account_id = month_ago.account_id
+        and month_ago.date_day = {{ dbt.dateadd('day', -30, 'today.date_day') }}
+)
+
+select
+    account_id,
+    date_day as health_date,
+    segment,
+    utilisation,
+    {% for c in comps %}{{ c }}_score,
+    {% endfor %}
+    health_score,
+    case
+        when health_score is null then null
+        when health_score < {{ var('health_red_below') }} then 'red'
+        when health_score < {{ var('health_green_from') }} then 'amber'
+        else 'green'
+    end as health_band,
+    health_score - health_score_7d_ago as health_change_7d,
+    health_score - health_score_30d_ago as health_change_30d,
+    case
+        when greatest({% for c in comps %}move_{{ c }}{{ ", " if not loop.last }}{% endfor %}) = 0 then null
+        {% for c in comps %}
+        when move_{{ c }} = greatest({% for d in comps %}move_{{ d }}{{ ", " if not loop.last }}{% endfor %}) then '{{ c }}'
+        {% endfor %}
+    end as top_mover_7d
+from compared

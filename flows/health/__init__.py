@@ -1,0 +1,1 @@
+"""Health score evaluation: the churn backtest behind `steward backtest`."""

@@ -1,0 +1,58 @@
+"""Health config validation names the key; backtest metrics match hand-computed values."""
+
+import numpy as np
+import pytest
+
+from flows.config import ConfigError, load_config
+from flows.health.metrics import average_ranks, decile_lift, precision_recall, roc_auc
+
+
+def _load(tmp_path, text):
+    f = tmp_path / "steward.yml"
+    f.write_text(text)
+    return load_config(f, environ={})
+
+
+@pytest.mark.parametrize("text, names", [
+    ("health:\n  weights: {usage_depth: -1, support: 2}\n", ["health.weights", "weights.usage_depth", "non-negative"]),
+    ("health:\n  weights: {usage_depth: 0, support: 0}\n", ["health.weights", "sum to more than 0"]),
+    ("health:\n  weights: {vibes: 3}\n", ["health.weights", "weights.vibes", "not a health component"]),
+    ("health:\n  bands: {red_below: 80, green_from: 70}\n", ["health.bands", "red_below"]),
+])
+def test_bad_health_config_names_the_key(tmp_path, text, names):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    for part in names:
+        assert part in str(err.value)
+
+
+def test_health_config_reaches_dbt_vars(tmp_path):
+    cfg = _load(tmp_path, "health:\n  weights: {usage_depth: 2, champion: 1}\n  bands: {red_below: 30, green_from: 60}\n")
+    v = cfg.dbt_vars()
+    assert v["health_weights"] == {"usage_depth": 2, "champion": 1}
+    assert (v["health_red_below"], v["health_green_from"]) == (30, 60)
+    assert v["health_cadence_days"]["smb"] == 60
+
+
+def test_auc_by_hand():
+    # churners have risks 0.9 and 0.4; stayers 0.5, 0.4, 0.1.
+    # pairs: 0.9 beats all 3; 0.4 beats 0.1, ties 0.4 (1/2), loses to 0.5 -> (3 + 1.5) / 6
+    risk = np.array([0.9, 0.4, 0.5, 0.4, 0.1])
+    label = np.array([1, 1, 0, 0, 0])
+    assert roc_auc(risk, label) == pytest.approx(4.5 / 6)
+    assert roc_auc(-risk, label) == pytest.approx(1.5 / 6)
+    assert roc_auc(risk, np.zeros(5)) is None
+
+
+def test_average_ranks_share_ties():
+    assert average_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1.0, 3.5, 2.0]
+
+
+def test_precision_recall_and_lift():
+    flagged = np.array([1, 1, 0, 0], bool)
+    label = np.array([1, 0, 1, 0], bool)
+    assert precision_recall(flagged, label) == (0.5, 0.5)
+    risk = np.arange(20, dtype=float)  # riskiest two are 19, 18
+    label = np.zeros(20, bool)
+    label[[19, 3]] = True  # churn rate 10%; top decile (2 rows) holds one churner -> 50% -> lift 5
+    assert decile_lift(risk, label) == pytest.approx(5.0)
