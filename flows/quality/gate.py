@@ -87,9 +87,12 @@ def raw_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list
 def normalise_timestamps(con, table: str, batch_id: str) -> int:
     """Rewrite timestamps with a zone suffix (Z, +02:00) as UTC; staging's cast would drop the zone."""
     n = 0
+    text_columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "and data_type = 'VARCHAR'", [table]).fetchall()}
     for col in TABLES[table].columns:
-        if col.dtype != "timestamp":
-            continue
+        if col.dtype != "timestamp" or col.name not in text_columns:
+            continue  # Parquet timestamps land typed: no zone suffix to rewrite
         cond = f"_batch_id = ? and regexp_matches(\"{col.name}\", '{TZ_SUFFIX}')"
         count = con.execute(f"select count(*) from raw.{table} where {cond}", [batch_id]).fetchone()[0]
         if count:

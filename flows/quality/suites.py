@@ -43,7 +43,7 @@ def frame_sql(table: str, rules: list[Rule]) -> str:
     cols = sorted({r.column for r in rules if r.engine == "gx"})
     parts = ["rowid as _rid"]  # file and row are looked up only for failing rows
     for name in cols:
-        parts.append(f"nullif(trim(\"{name}\"), '') as \"{name}\"")
+        parts.append(f"nullif(trim(cast(\"{name}\" as varchar)), '') as \"{name}\"")  # Parquet columns are typed
     numeric = {r.column for r in rules if r.check == "range"} | {r.column for r in rules if r.check == "order"}
     numeric |= {r.params[0] for r in rules if r.check == "order"}
     for name in sorted(numeric):
