@@ -34,7 +34,10 @@ DEMO_MARKER = ".steward-demo"
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    # one line, however long; data in the message (e.g. "[b]") is text, not markup
+    console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
