@@ -46,4 +46,13 @@ def test_steward_check_reports_without_loading(tmp_path, minimal_landing):
 def test_steward_check_error_is_one_red_line(tmp_path, minimal_landing):
     (minimal_landing / "crm" / "accounts.csv").write_bytes(b"")
     result = CliRunner().invoke(app, ["check", str(minimal_landing), "--workspace", str(tmp_path / "ws")])
-    assert result.exit_code == 2 and "the file is empty" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "accounts.csv: the file is empty" in result.output
+
+
+def test_gate_error_message_keeps_bracketed_data_as_text(tmp_path, minimal_landing):
+    accounts = minimal_landing / "crm" / "accounts.csv"
+    accounts.write_text(accounts.read_text().replace("A4,Delta Ltd", ",[b]Delta[/b]"))
+    result = CliRunner().invoke(app, ["check", str(minimal_landing), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert "crm/accounts.csv row 4 column account_id: rule accounts.account_id:not_null (error)" in result.output
