@@ -1,6 +1,7 @@
 """Backtest the health score against known churn: does low health today predict churn soon?
 
-For each scoring date (every `step_days` over the history, leaving `horizon` days after it) and
+For each scoring date (every `step_days` over the history, from 60 days after usage data starts
+so the trend windows are full, leaving `horizon` days after it) and
 each account paying that day, label = churns within the horizon, risk = 100 - score. Metrics per
 horizon for the total, each component alone and two baselines (seeded random, utilisation only).
 Results land in backtest.rpt_health_backtest (a Python-owned schema, like ops).
@@ -65,11 +66,15 @@ def scored_rows(con: duckdb.DuckDBPyConnection, horizon: int, step_days: int) ->
     """Health rows on scoring dates, with label = a churn date in (date, date + horizon]."""
     comps = ", ".join(f"h.{c}_score" for c in HEALTH_COMPONENTS)
     return con.execute(f"""
-        with bounds as (select max(health_date) as last_day, min(health_date) as first_day
-                        from marts.fct_account_health_daily),
+        -- score only once usage history fills the 30 + prior-30-day windows
+        with usage_start as (select min(usage_date) + 60 as d from marts.fct_usage_daily),
+        bounds as (select max(health_date) as last_day,
+                          greatest(min(health_date), coalesce((select d from usage_start), min(health_date)))
+                              as first_day
+                   from marts.fct_account_health_daily),
         dates as (select h.health_date from (select distinct health_date from marts.fct_account_health_daily) h,
                   bounds b
-                  where h.health_date <= b.last_day - {horizon}
+                  where h.health_date <= b.last_day - {horizon} and h.health_date >= b.first_day
                     and datediff('day', h.health_date, b.last_day - {horizon}) % {step_days} = 0)
         select h.account_id, h.health_date, h.health_score, h.health_band, h.utilisation, {comps},
                exists (select 1 from backtest.churn_labels l where l.account_id = h.account_id
