@@ -98,7 +98,7 @@ def incremental(ws: Path, tier: str) -> dict:
     """The next day: its usage partition lands, one CRM file changes, the daily flow runs."""
     from flows.daily_run import run_pipeline
 
-    held, src = _next_partition(ws)[1], _next_partition(ws)[0]
+    src, held = _next_partition(ws)
     if held.exists():
         shutil.move(str(held), str(src))
     touch = next((ws / "landing").rglob("touchpoints.csv"))
