@@ -58,8 +58,12 @@ def build_config(config: Path | None, workspace: Path | None, landing: Path | No
         _fail(str(exc))
 
 
-def _prepare_runtime(cfg: Config, verbose: bool) -> None:
-    """Environment Prefect reads at import: a per-workspace home, quiet logs, no telemetry."""
+def _prepare_runtime(cfg: Config, verbose: bool, prefect: bool = False) -> None:
+    """Environment Prefect reads at import: a per-workspace home, quiet logs, no telemetry.
+
+    With `prefect`, a private Prefect server starts in the background now (unless
+    PREFECT_API_URL names one); `_prefect_ready()` waits for it before the first flow.
+    """
     ws = cfg.path("workspace")
     ws.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(ws / "prefect"))
@@ -69,10 +73,38 @@ def _prepare_runtime(cfg: Config, verbose: bool) -> None:
     if not verbose:
         # Known input errors are printed as one line by the CLI; Prefect would add a traceback.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    if prefect:
+        from flows.prefect_server import start_background
+
+        start_background(ws / "prefect")
     from flows import progress
     from flows.console import RichReporter
 
     progress.use(RichReporter())
+
+
+def _prefect_ready() -> None:
+    from flows.prefect_server import ensure_ready
+
+    try:
+        ensure_ready()
+    except RuntimeError as exc:
+        _fail(str(exc))
+
+
+def _warm_up(cfg: Config, as_of: date) -> None:
+    """While our Prefect server starts (10-20 s), do start-up work the run needs anyway on the
+    idle core: load GX and its context, and parse the dbt project with this run's vars."""
+    from flows.prefect_server import still_starting
+
+    if still_starting():
+        from flows.quality import suites
+
+        suites.context()
+    if still_starting():
+        from flows.transform import parse_ahead
+
+        parse_ahead(cfg, as_of)
 
 
 def _guarded(fn, *args, **kwargs):
@@ -140,9 +172,10 @@ def ingest(config: ConfigOpt = None, workspace: WorkspaceOpt = None, landing: La
     Example: steward ingest --landing ./exports
     """
     cfg = build_config(config, workspace, landing)
-    _prepare_runtime(cfg, verbose)
+    _prepare_runtime(cfg, verbose, prefect=True)
     from flows.ingest.flow import ingest as ingest_flow
 
+    _prefect_ready()
     result = _guarded(ingest_flow, cfg)
     console.print(f"[green]✓[/] {result.rows_loaded:,} rows loaded into {cfg.path('warehouse')}")
 
@@ -183,12 +216,14 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
 
 
 def _run(cfg: Config, as_of: date, verbose: bool) -> dict:
-    _prepare_runtime(cfg, verbose)
+    _prepare_runtime(cfg, verbose, prefect=True)
     from flows.console import print_summary
     from flows.daily_run import daily_run_for
     from flows.ingest.flow import plan
 
-    _guarded(plan, cfg)  # a bad landing folder fails in a second, before Prefect starts
+    _guarded(plan, cfg)  # a bad landing folder fails in a second, before waiting for Prefect
+    _warm_up(cfg, as_of)
+    _prefect_ready()
 
     started = time.perf_counter()
     summary = _guarded(daily_run_for, cfg, as_of)
@@ -220,7 +255,7 @@ def demo(
     ws.mkdir(parents=True, exist_ok=True)
     (ws / DEMO_MARKER).write_text("created by `steward demo`; safe to delete\n")
     day = _parse_date(as_of)
-    _prepare_runtime(cfg, verbose)
+    _prepare_runtime(cfg, verbose, prefect=True)  # the server starts while data is generated
     started = time.perf_counter()
     _generate(cfg, accounts, seed, day, months, None)
     _run(cfg, day, verbose)
@@ -250,6 +285,7 @@ def report(
     Example: steward report nrr --as-of 2026-06-30 --send
     """
     cfg = build_config(config, workspace)
+    _prepare_runtime(cfg, verbose=False, prefect=True)
     _reports(cfg, _parse_date(as_of), [name], send)
     if send:
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
@@ -261,6 +297,7 @@ def _reports(cfg: Config, as_of: date, names: list[str], send: bool) -> None:
     from flows.reports.flow import REPORT_NAMES, ReportError, run_report
 
     progress.use(RichReporter())
+    _prefect_ready()
     for name in REPORT_NAMES if names == ["all"] else names:
         try:
             result = run_report(cfg, name, as_of, send)

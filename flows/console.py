@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,6 +18,7 @@ class RichReporter:
     def __init__(self) -> None:
         self._progress: Progress | None = None
         self._task = None
+        self._started = time.perf_counter()
 
     def _close(self) -> None:
         if self._progress is not None:
@@ -24,12 +27,20 @@ class RichReporter:
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._close()
+        self._started = time.perf_counter()
         console.print(f"[bold cyan]▸ {escape(name)}[/]")
         if total:
+            self.resize(total)
+
+    def resize(self, total: int) -> None:
+        """Show a bar of `total` steps for the current stage (once its size is known)."""
+        if self._progress is None:
             self._progress = Progress(TextColumn("  "), BarColumn(), MofNCompleteColumn(),
                                       TimeElapsedColumn(), console=console, transient=True)
             self._progress.start()
-            self._task = self._progress.add_task(name, total=total)
+            self._task = self._progress.add_task("", total=total)
+        else:
+            self._progress.update(self._task, total=total)
 
     def advance(self, n: int = 1) -> None:
         if self._progress is not None:
@@ -37,7 +48,8 @@ class RichReporter:
 
     def done(self, message: str) -> None:
         self._close()
-        console.print("  [green]✓[/] " + escape(message))
+        seconds = time.perf_counter() - self._started
+        console.print("  [green]✓[/] " + escape(message) + f" [dim]({seconds:.1f} s)[/]")
 
     def note(self, message: str) -> None:
         console.print("  [yellow]![/] " + escape(message))

@@ -11,6 +11,7 @@ log = logging.getLogger("steward")
 class Reporter(Protocol):
     def stage(self, name: str, total: int | None = None) -> None: ...
     def advance(self, n: int = 1) -> None: ...
+    def resize(self, total: int) -> None: ...
     def done(self, message: str) -> None: ...
     def note(self, message: str) -> None: ...
 
@@ -22,6 +23,9 @@ class LogReporter:
         log.info("%s%s", name, f" ({total})" if total else "")
 
     def advance(self, n: int = 1) -> None:
+        pass
+
+    def resize(self, total: int) -> None:
         pass
 
     def done(self, message: str) -> None:

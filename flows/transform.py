@@ -1,4 +1,12 @@
-"""dbt invocation through prefect-dbt: each dbt node runs as its own Prefect task."""
+"""dbt invocation: one Prefect task for the whole build, or (dbt.node_tasks) one task per node.
+
+The default runs dbt-core's programmatic runner inside a single Prefect task: the build is
+visible and timed in Prefect, dbt's own run_results.json has per-node detail, and a
+progress bar counts nodes. `dbt.node_tasks: true` hands the invocation to prefect-dbt's
+PrefectDbtRunner, which wraps every model, test and unit test as its own Prefect task (and
+asset) — finer observability, at ~0.15 s of API traffic per node (measured: the 259-node demo
+build takes 20 s plain and ~65 s with node tasks).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,9 @@ from datetime import date
 from typing import Any
 
 from dbt_common.events.base_types import EventLevel
-from prefect import flow
+from dbt.cli.main import dbtRunner
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 from prefect.settings import get_current_settings
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
@@ -93,9 +103,49 @@ def summarise(run_results: Any) -> DbtResult:
     return out
 
 
-def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
-    """Invoke dbt with Steward's project, profile, workspace target path and vars."""
+def _progress_callback(rep: progress.Reporter):
+    """A dbt event callback that sizes the progress bar on the first start line, then counts nodes."""
+    sized = threading.Event()
+
+    def on_event(event: Any) -> None:
+        name = event.info.name
+        if name == "LogStartLine" and not sized.is_set():
+            sized.set()
+            rep.resize(int(event.data.total))
+        elif name == "NodeFinished":
+            rep.advance()
+
+    return on_event
+
+
+@task(name="dbt", cache_policy=NO_CACHE)
+def _invoke_dbt(config: Config, full: list[str]) -> Any:
+    """Run dbt-core in-process as one Prefect task; returns dbt's dbtRunnerResult."""
+    quiet = _dbt_log_level() != EventLevel.INFO
+    runner = dbtRunner(callbacks=[_progress_callback(progress.reporter())])
+    return runner.invoke(full + _dbt_flags(config) + ["--log-level", "none" if quiet else "info",
+                                                      "--log-level-file", "info"])
+
+
+def _dbt_flags(config: Config) -> list[str]:
+    return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(config.dbt.project_dir),
+            "--target-path", str(config.paths.dbt_target)]
+
+
+def parse_ahead(config: Config, as_of: date) -> bool:
+    """`dbt parse` with the vars the build will use, outside any flow (no Prefect API needed).
+
+    The following build then only re-checks files (partial parsing), so the CLI runs this while
+    the Prefect server is still starting. Problems are left for the build to report.
+    """
     os.environ.update(dbt_env(config))
+    res = dbtRunner().invoke(["parse", *_dbt_flags(config), "--log-level", "none", "--log-level-file", "info",
+                              "--vars", json.dumps(dbt_vars(config, as_of))])
+    return bool(res.success)
+
+
+def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
+    """Run dbt through prefect-dbt, one Prefect task per node."""
     settings = PrefectDbtSettings(
         project_dir=config.dbt.project_dir,
         profiles_dir=config.dbt.project_dir,
@@ -103,16 +153,25 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
         log_level=_dbt_log_level(),
     )
     runner = PrefectDbtRunner(settings=settings, raise_on_failure=False)
-    full = list(args)
-    if as_of is not None:
-        full += ["--vars", json.dumps(dbt_vars(config, as_of))]
     before = set(threading.enumerate())
     try:
-        res = runner.invoke(full)
+        return runner.invoke(full)
     except ValueError as exc:  # prefect-dbt wraps dbt's compilation/runtime exceptions
         raise DbtBuildError(str(exc)) from None
     finally:
         _join_node_task_threads(before)
+
+
+def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
+    """Invoke dbt with Steward's project, profile, workspace target path and vars."""
+    os.environ.update(dbt_env(config))
+    full = list(args)
+    if as_of is not None:
+        full += ["--vars", json.dumps(dbt_vars(config, as_of))]
+    if config.dbt.node_tasks:
+        res = _invoke_with_node_tasks(config, full)
+    else:
+        res = _invoke_dbt(config, full)
     if res.exception is not None:
         raise DbtBuildError(f"dbt {' '.join(args)} could not run: {res.exception}")
     result = summarise(res.result)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flows.bench.tiers import TIERS
 from flows.config import REPO_ROOT
+from flows.prefect_server import PrefectServer
 
 PIPELINE = ("generate", "ingest", "gate", "dbt_full", "reconcile_deliver", "reports", "incremental", "empty_day")
 COMPARE = ("floor", "peer")
@@ -86,44 +87,6 @@ def markdown(tier: str, results: dict[str, StageResult], r: dict) -> str:
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {'–' if v is None else f'{v:.2f}'} |" for k, v in r.items()]
     return "\n".join(lines) + "\n"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrefectServer:
-    """One Prefect API server for all stages, so no stage pays (or times) a server start."""
-
-    def __init__(self, home: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/api"
-        home.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-               "PREFECT_LOGGING_LEVEL": "WARNING"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-
-    def wait(self, timeout: float = 120) -> float:
-        import urllib.request
-
-        started = time.perf_counter()
-        while time.perf_counter() - started < timeout:
-            try:
-                urllib.request.urlopen(f"{self.url}/health", timeout=2)
-                return time.perf_counter() - started
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"Prefect server did not answer on {self.url} within {timeout} s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib: float = 16,

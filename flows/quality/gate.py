@@ -249,5 +249,6 @@ def run_gate(con: duckdb.DuckDBPyConnection, batch_id: str, today: date | None =
     for table in gate_order():
         if table in present:
             result.tables[table] = check_table(con, table, batch_id, today)
+    suites.build_docs()
     result.seconds = time.perf_counter() - started
     return result
