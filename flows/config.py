@@ -89,6 +89,8 @@ class SendGrid(_Section):
     backoff_seconds: float = Field(1.0, ge=0, description="First retry delay; doubles, with jitter.")
     max_wait_seconds: float = Field(60, ge=0, description="Longest single wait (rate-limit reset).")
     asm_group_id: int | None = Field(None, description="Unsubscribe group for marketing mail.")
+    batch_size: int = Field(100, ge=1, le=1000, description="Recipients of identical content per request "
+                                                           "(one personalization each; SendGrid allows 1000).")
 
     def api_key(self) -> SecretStr:
         """The API key from STEWARD_SENDGRID_API_KEY or SENDGRID_API_KEY; never logged."""

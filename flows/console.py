@@ -80,7 +80,13 @@ def print_summary(summary: dict, seconds: float) -> None:
     t.add_row("alerts", f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
                         f"{a['persisting']} still open")
     e = summary["emails"]
-    t.add_row("emails", f"{a['digests_queued']} queued, {e['sent']} written, {e['failed']} failed")
+    line = f"{a['digests_queued']} queued, {e['sent']} sent, {e['failed']} failed"
+    extra = {"recovered": "recovered after an interrupted send", "deferred": "deferred",
+             "suppressed": "suppressed", "unconfirmed": "unconfirmed (steward deliver --release-unconfirmed)"}
+    line += "".join(f", {e[k]} {label}" for k, label in extra.items() if e.get(k))
+    if e.get("aborted"):
+        line += f"; sending stopped: {e['aborted']}"
+    t.add_row("emails", line)
     t.add_row("warehouse", summary["warehouse"])
     t.add_row("outbox", summary["outbox"])
     console.print(t)

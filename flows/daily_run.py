@@ -59,7 +59,9 @@ def deliver_task(config: Config) -> DrainResult:
     with session(config.path("warehouse")) as con:
         result = drain(con, transport_for(config), config.delivery.send_budget)
     rep.done(f"{result.sent} sent via {config.delivery.transport}, {result.deferred} deferred, "
-             f"{result.failed} failed")
+             f"{result.failed} failed, {result.suppressed} suppressed, {result.unconfirmed} unconfirmed")
+    for line in result.errors[:10]:
+        rep.note(line)
     return result
 
 

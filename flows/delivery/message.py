@@ -61,6 +61,17 @@ class Message:
         """Deterministic id from the key, so a re-queued message keeps its identity."""
         return "m" + hashlib.blake2b(self.idempotency_key.encode(), digest_size=12).hexdigest()
 
+    @property
+    def content_key(self) -> str:
+        """Equal for messages whose content is identical (all but recipient and key): such
+        messages may share one provider request with a personalization per recipient."""
+        h = hashlib.blake2b(digest_size=16)
+        for part in (self.kind, self.category, self.subject, self.text_body, self.html_body,
+                     self.attachments_json() or ""):
+            h.update(part.encode())
+            h.update(b"\0")
+        return h.hexdigest()
+
     def attachments_json(self) -> str | None:
         return json.dumps([a.to_json() for a in self.attachments]) if self.attachments else None
 

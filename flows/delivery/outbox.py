@@ -60,12 +60,15 @@ class DrainResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _mark(con: duckdb.DuckDBPyConnection, message_id: str, status: str, transport: str,
+def _mark(con: duckdb.DuckDBPyConnection, message_ids: str | list[str], status: str, transport: str,
           provider_id: str | None = None, error: str | None = None) -> None:
+    """Set the status of one message or of a whole batch in one statement (one commit)."""
+    ids = [message_ids] if isinstance(message_ids, str) else list(message_ids)
     con.execute(
         "update ops.outbox set status = ?, transport = ?, provider_message_id = coalesce(?, provider_message_id), "
-        "last_error = ?, sent_at = case when ? = 'sent' then now() else sent_at end where message_id = ?",
-        [status, transport, provider_id, error, status, message_id],
+        "last_error = ?, sent_at = case when ? = 'sent' then now() else sent_at end "
+        "where list_contains(?, message_id)",
+        [status, transport, provider_id, error, status, ids],
     )
 
 
@@ -92,9 +95,62 @@ def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
+def _batches(msgs: list[Message], size: int) -> list[list[Message]]:
+    """Identical-content messages grouped (in order of their oldest member), at most `size` each
+    and each address at most once per group."""
+    if size <= 1:
+        return [[m] for m in msgs]
+    groups: dict[str, list[tuple[list[Message], set[str]]]] = {}
+    for m in msgs:
+        chunks = groups.setdefault(m.content_key, [([], set())])
+        address = m.to_email.lower()
+        # SendGrid refuses a request naming one address twice: such a message starts a new chunk
+        if len(chunks[-1][0]) >= size or address in chunks[-1][1]:
+            chunks.append(([], set()))
+        chunks[-1][0].append(m)
+        chunks[-1][1].add(address)
+    return [chunk for chunks in groups.values() for chunk, _ in chunks]
+
+
+def _send(con, transport: Transport, batch: list[Message], out: DrainResult) -> None:
+    """Two-phase: commit `sending` for the batch, make one request, settle every message."""
+    ids = [m.message_id for m in batch]
+    con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1 "
+                "where list_contains(?, message_id)", [ids])
+    result = transport.send(batch[0] if len(batch) == 1 else batch)
+    if result.status is SendStatus.ACCEPTED:
+        _mark(con, ids, "sent", transport.name, result.provider_message_id)
+        out.sent += len(batch)
+    elif result.status is SendStatus.UNKNOWN:
+        for m in batch:  # maybe accepted: ask per key; resend only what the provider has not got
+            if not _recover(con, transport, m, out):
+                _mark(con, m.message_id, "queued", transport.name, error=result.error)
+                out.deferred += 1
+    elif result.status is SendStatus.RETRY:
+        _mark(con, ids, "queued", transport.name, error=result.error)
+        out.deferred += len(batch)
+    elif result.stop:
+        _mark(con, ids, "queued", transport.name, error=result.error)
+        out.aborted, out.deferred = result.error, out.deferred + len(batch)
+    elif len(batch) > 1:
+        # One bad recipient makes SendGrid reject the whole request: retry one by one so only
+        # the message at fault fails, with its own error.
+        for m in batch:
+            _send(con, transport, [m], out)
+    else:
+        _mark(con, ids, "failed", transport.name, error=result.error)
+        out.failed += 1
+        out.errors.append(f"{batch[0].to_email}: {result.error}")
+
+
 def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int) -> DrainResult:
-    """Send queued (and interrupted) messages, oldest first, up to `budget` sends."""
+    """Send queued (and interrupted) messages, oldest first, up to `budget` messages.
+
+    Messages with identical content (e.g. one report to several leaders) share a request when
+    the transport allows it (transport.max_batch > 1); each keeps its own key and status.
+    """
     out = DrainResult()
+    sendable: list[Message] = []
     for row in _pending(con):
         msg, status, is_suppressed = _load(row[:-2]), row[-2], row[-1]
         if status == "sending" and _recover(con, transport, msg, out):
@@ -103,27 +159,14 @@ def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int) -> 
             _mark(con, msg.message_id, "suppressed", transport.name, error="address on suppression list")
             out.suppressed += 1
             continue
-        if out.aborted or out.sent >= budget:
-            out.deferred += 1
-            continue
-        con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1 where message_id = ?",
-                    [msg.message_id])
-        result = transport.send(msg)
-        if result.status is SendStatus.ACCEPTED:
-            _mark(con, msg.message_id, "sent", transport.name, result.provider_message_id)
-            out.sent += 1
-        elif result.status is SendStatus.UNKNOWN and _recover(con, transport, msg, out):
-            continue
-        elif result.status in (SendStatus.RETRY, SendStatus.UNKNOWN):
-            _mark(con, msg.message_id, "queued", transport.name, error=result.error)
-            out.deferred += 1
-        else:
-            _mark(con, msg.message_id, "queued" if result.stop else "failed", transport.name, error=result.error)
-            if result.stop:
-                out.aborted, out.deferred = result.error, out.deferred + 1
-            else:
-                out.failed += 1
-                out.errors.append(f"{msg.to_email}: {result.error}")
+        sendable.append(msg)
+    for batch in _batches(sendable, getattr(transport, "max_batch", 1)):
+        room = 0 if out.aborted else max(0, budget - out.sent)
+        if room < len(batch):
+            out.deferred += len(batch) - room
+            batch = batch[:room]
+        if batch:
+            _send(con, transport, batch, out)
     return out
 
 

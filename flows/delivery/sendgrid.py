@@ -28,18 +28,31 @@ from flows.delivery.transport import LookupUnavailable, SendResult, SendStatus
 logging.getLogger("python_http_client").setLevel(logging.WARNING)
 
 
-def payload(msg: Message, from_email: str, from_name: str, reply_to: str | None,
-            asm_group_id: int | None) -> dict[str, Any]:
-    """The v3 /mail/send body for one message (text/plain before text/html, as SendGrid requires)."""
+def _personalization(msg: Message) -> dict[str, Any]:
+    """One recipient, carrying its own idempotency key (custom_args per personalization)."""
     to = {"email": msg.to_email} | ({"name": msg.to_name} if msg.to_name else {})
+    return {"to": [to], "custom_args": {"idempotency_key": msg.idempotency_key,
+                                        "steward_message_id": msg.message_id}}
+
+
+def payload(msgs: Message | list[Message], from_email: str, from_name: str, reply_to: str | None,
+            asm_group_id: int | None) -> dict[str, Any]:
+    """The v3 /mail/send body (text/plain before text/html, as SendGrid requires).
+
+    Several messages of identical content (Message.content_key) become one request with one
+    personalization each: every recipient still gets their own email and their own key.
+    """
+    batch = [msgs] if isinstance(msgs, Message) else list(msgs)
+    msg = batch[0]
+    if any(m.content_key != msg.content_key for m in batch[1:]):
+        raise ValueError("only messages with identical content can share a request")
     body: dict[str, Any] = {
-        "personalizations": [{"to": [to]}],
+        "personalizations": [_personalization(m) for m in batch],
         "from": {"email": from_email, "name": from_name},
         "subject": msg.subject,
         "content": [{"type": "text/plain", "value": msg.text_body},
                     {"type": "text/html", "value": msg.html_body}],
         "categories": [msg.category],
-        "custom_args": {"idempotency_key": msg.idempotency_key, "steward_message_id": msg.message_id},
     }
     if reply_to:
         body["reply_to"] = {"email": reply_to}
@@ -73,12 +86,13 @@ class SendGridTransport:
 
     def __init__(self, api_key: str, host: str, from_email: str, from_name: str,
                  reply_to: str | None = None, asm_group_id: int | None = None, timeout: float = 20,
-                 max_attempts: int = 5, backoff: float = 1.0, max_wait: float = 60,
+                 max_attempts: int = 5, backoff: float = 1.0, max_wait: float = 60, batch_size: int = 100,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
         self._client = SendGridAPIClient(api_key=api_key, host=host)
         self._client.client.timeout = timeout
         self.sender = (from_email, from_name, reply_to, asm_group_id)
         self.max_attempts, self.backoff, self.max_wait = max_attempts, backoff, max_wait
+        self.max_batch = batch_size
         self.sleep = sleep
         self.rng = rng or random.Random(0)
 
@@ -86,7 +100,8 @@ class SendGridTransport:
     def from_config(cls, config: Config) -> "SendGridTransport":
         d, sg = config.delivery, config.delivery.sendgrid
         return cls(sg.api_key().get_secret_value(), sg.host, d.from_email, d.from_name, d.reply_to,
-                   sg.asm_group_id, sg.timeout_seconds, sg.max_attempts, sg.backoff_seconds, sg.max_wait_seconds)
+                   sg.asm_group_id, sg.timeout_seconds, sg.max_attempts, sg.backoff_seconds, sg.max_wait_seconds,
+                   sg.batch_size)
 
     def _wait(self, attempt: int, exc: http_errors.HTTPError | None) -> float:
         """Seconds before the next try: until the rate-limit reset, else backoff with jitter."""
@@ -99,7 +114,8 @@ class SendGridTransport:
         base = self.backoff * (2 ** attempt)
         return min(self.max_wait, base / 2 + self.rng.random() * base / 2)
 
-    def send(self, msg: Message) -> SendResult:
+    def send(self, msg: Message | list[Message]) -> SendResult:
+        """One request for a message, or for a batch of identical-content messages (one result)."""
         body = payload(msg, *self.sender)
         last = "no attempt made"
         for attempt in range(self.max_attempts):

@@ -37,9 +37,10 @@ class LookupUnavailable(Exception):
 
 class Transport(Protocol):
     name: str
+    max_batch: int  # > 1: send() also takes a list of identical-content messages (one request)
 
-    def send(self, msg: Message) -> SendResult:
-        """Deliver one message."""
+    def send(self, msg: Message | list[Message]) -> SendResult:
+        """Deliver one message (or, when max_batch > 1, a batch as one request with one result)."""
 
     def accepted_id(self, msg: Message) -> str | None:
         """The provider id if this message was already accepted (after an interrupted send)."""
@@ -49,6 +50,7 @@ class FileTransport:
     """Writes each message as an .eml (what a mail client opens) and an .html preview."""
 
     name = "file"
+    max_batch = 1  # one .eml per recipient
 
     def __init__(self, outdir: Path, from_email: str, from_name: str, reply_to: str | None = None):
         self.outdir = outdir

@@ -57,8 +57,16 @@ def validate(body: dict) -> list[dict]:
         err("The personalizations field is required and must have at least one personalization.",
             "personalizations")
     else:
-        total = 0
+        total, seen = 0, set()
+        if len(pers) > MAX_RECIPIENTS:
+            err(f"The personalization block is limited to 1000 personalizations per API request. You have "
+                f"provided {len(pers)} personalizations.", "personalizations")
         for i, p in enumerate(pers):
+            addresses = [str(t.get("email", "")).lower() for k in ("to", "cc", "bcc") for t in p.get(k) or []]
+            if seen & set(addresses):
+                err("Each unique email address in the personalizations array should only be included once. "
+                    "You have included email address more than once.", f"personalizations.{i}")
+            seen |= set(addresses)
             tos = p.get("to") or []
             if not tos:
                 err("The to array is required for all personalization objects, and must have at least one "
@@ -168,9 +176,11 @@ class _Handler(BaseHTTPRequestHandler):
         if errors:
             return self._reply(400, {"errors": errors})
         msg_id = uuid.uuid4().hex[:22]
-        with st.lock:
-            st.accepted.append({"msg_id": msg_id, "body": body,
-                                "idempotency_key": body.get("custom_args", {}).get("idempotency_key")})
+        with st.lock:  # SendGrid makes one email per personalization; its args override the body's
+            for i, pers in enumerate(body["personalizations"]):
+                args = {**body.get("custom_args", {}), **pers.get("custom_args", {})}
+                st.accepted.append({"msg_id": f"{msg_id}.{i}", "body": body, "personalization": i,
+                                    "idempotency_key": args.get("idempotency_key")})
             count = len(st.accepted)
         if st.on_accept:
             st.on_accept(count)

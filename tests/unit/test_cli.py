@@ -51,3 +51,18 @@ def test_invalid_config_file_is_reported(tmp_path):
     result = runner.invoke(app, ["run", "--config", str(bad), "--workspace", str(tmp_path)])
     assert result.exit_code == 2
     assert "delivery.transport" in result.output and "pigeon" in result.output
+
+
+def test_run_summary_names_every_delivery_outcome(capsys):
+    from flows.console import console, print_summary
+
+    summary = {"as_of": "2026-06-30", "rows_loaded": {"accounts": 3}, "files_skipped": 0, "missing_tables": [], "quality": None,
+               "models_built": 33, "tests_passed": 226, "warehouse": "w.duckdb", "outbox": "outbox",
+               "alerts": {"opened": 2, "reopened": 0, "resolved": 1, "persisting": 4, "digests_queued": 5},
+               "emails": {"sent": 3, "recovered": 1, "failed": 0, "deferred": 0, "suppressed": 2,
+                          "unconfirmed": 1, "aborted": None}}
+    with console.capture() as cap:
+        print_summary(summary, 1.0)
+    text = " ".join(re.sub(r"[│┌┐└┘─┬┴├┤┼]", " ", cap.get()).split())  # cells may wrap
+    assert "5 queued, 3 sent, 0 failed, 1 recovered after an interrupted send, 2 suppressed, 1 unconfirmed" in text
+    assert "deferred" not in text  # zero counts beyond the basics stay out of the way
