@@ -74,6 +74,19 @@ def dbt_full(ws: Path, tier: str) -> dict:
     return {"models": r.models, "tests": r.tests}
 
 
+# The models producing what the floor and the peer compute (monthly MRR by account, daily usage
+# per account and feature, daily active users and utilisation) and their parents; no tests.
+CORE_SELECT = "+fct_mrr +fct_usage_daily +fct_account_usage_daily"
+
+
+def dbt_core(ws: Path, tier: str) -> dict:
+    """Only the like-for-like outputs, as a full refresh: the fair comparison with floor and peer."""
+    from flows.transform import run_dbt
+
+    r = run_dbt(_config(ws), ["run", "--full-refresh", "--select", CORE_SELECT], AS_OF)
+    return {"models": r.models}
+
+
 def reconcile_deliver(ws: Path, tier: str) -> dict:
     from flows.actions.alerts import reconcile_alerts
     from flows.delivery.outbox import drain
@@ -137,9 +150,9 @@ def peer(ws: Path, tier: str) -> dict:
         return {"did_not_fit": "pandas ran out of the memory limit"}
 
 
-STAGES = {f.__name__: f for f in (generate, ingest, gate, dbt_full, reconcile_deliver, reports, incremental,
-                                  empty_day, floor, peer)}
-FLOW_STAGES = {"ingest", "dbt_full", "incremental", "empty_day"}
+STAGES = {f.__name__: f for f in (generate, ingest, gate, dbt_full, dbt_core, reconcile_deliver, reports,
+                                  incremental, empty_day, floor, peer)}
+FLOW_STAGES = {"ingest", "dbt_full", "dbt_core", "incremental", "empty_day"}
 
 
 def main(argv: list[str]) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from flows.ingest.contract import TABLES
 from flows.ingest.load import META_COLUMNS
 from flows.quality import suites
-from flows.quality.contract_rules import SQL_TYPES, Rule, gate_order, table_rules
+from flows.quality.contract_rules import FORMULA, SQL_TYPES, Rule, gate_order, table_rules
 
 CHUNK_VECTORS = 500  # 500 x 2048 rows: about 1M rows per GX validation
 TZ_SUFFIX = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
@@ -117,6 +117,10 @@ def sql_failures(con, rule: Rule, batch_id: str) -> list[Failure]:
     elif rule.check == "unique":
         sql = (f"select _source_file, _source_row, \"{c}\" from (select *, count(*) over (partition by \"{c}\") n "
                f"from raw.{t} where _batch_id = ? and \"{c}\" is not null) where n > 1")
+    elif rule.check == "formula":
+        sql = (f"select _source_file, _source_row, \"{c}\" from raw.{t} where _batch_id = ? "
+               f"and regexp_matches(cast(\"{c}\" as varchar), ?)")
+        return [Failure(rule, f, int(r), v) for f, r, v in con.execute(sql, [batch_id, FORMULA]).fetchall()]
     elif rule.check == "reference":
         target, key = rule.params[0].split(".")
         if not con.execute(f"select count(*) from raw.{target}").fetchone()[0]:
@@ -134,7 +138,9 @@ def gx_failures(con, table: str, rules: list[Rule], batch_id: str, today: date) 
     if suite is None:
         return []
     hits = []  # (rule, rowid, value)
-    cur = con.execute(suites.frame_sql(table, rules), [batch_id])
+    types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_schema = 'raw' and table_name = ?", [table]).fetchall())
+    cur = con.execute(suites.frame_sql(table, rules, types), [batch_id])
     while True:
         frame = cur.fetch_df_chunk(CHUNK_VECTORS)
         if frame.empty:

@@ -1,0 +1,38 @@
+"""Benchmark bookkeeping: ratios against the issue's targets and the markdown table."""
+
+import pytest
+
+from flows.bench.run import StageResult, markdown, ratios
+
+
+def stage(name, seconds, rss=100.0, ok=True, **detail):
+    return StageResult(name, seconds, rss, ok, detail)
+
+
+def test_ratios_compare_whole_process_times_and_flag_a_peer_that_did_not_fit():
+    results = {s.stage: s for s in (
+        stage("ingest", 10), stage("gate", 5), stage("dbt_full", 60, rss=4096), stage("dbt_core", 20),
+        stage("incremental", 7.5), stage("floor", 10), stage("peer", 200))}
+    r = ratios(results)
+    assert r["dbt_core_over_floor"] == 2 and r["dbt_full_over_floor"] == 6
+    assert r["peer_over_dbt_core"] == 10 and r["incremental_over_full"] == 7.5 / 75
+    assert r["peak_rss_gib"] == 4
+    results["peer"] = stage("peer", 30, did_not_fit="pandas ran out of the memory limit")
+    assert ratios(results)["peer_over_dbt_core"] is None
+
+
+def test_a_failed_stage_has_no_ratio_and_is_marked_in_the_table():
+    results = {"dbt_core": stage("dbt_core", 20, ok=False, error="boom"), "floor": stage("floor", 10)}
+    r = ratios(results)
+    assert r["dbt_core_over_floor"] is None
+    table = markdown("S", results, r)
+    assert "| dbt_core (failed) | 20.0 |" in table and "| dbt_core_over_floor | – |" in table
+
+
+@pytest.mark.scale
+def test_tier_s_runs_every_stage(tmp_path):
+    from flows.bench.run import bench
+
+    out = bench("S", tmp_path / "data", tmp_path / "results", reuse=False)
+    assert all(s["ok"] for s in out["stages"].values()), out["stages"]
+    assert any((tmp_path / "results").glob("S-*.md"))
