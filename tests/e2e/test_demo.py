@@ -71,7 +71,7 @@ def test_rerun_of_the_same_day_adds_no_rows_alerts_or_emails(demo_run):
     assert after == before
     assert after["duplicate raw usage events"] == 0
     assert len(list((ws / "outbox").rglob("*.eml"))) == emls_before
-    assert "0 opened" in result.stdout and "0 written" in result.stdout
+    assert "0 opened" in result.stdout and "0 queued, 0 sent, 0 failed" in result.stdout
 
 
 def test_demo_refuses_to_wipe_a_workspace_it_did_not_create(tmp_path, prefect_harness):
