@@ -292,11 +292,9 @@ def report(
 
 
 def _reports(cfg: Config, as_of: date, names: list[str], send: bool) -> None:
-    from flows import progress
-    from flows.console import RichReporter
+    """Callers ran _prepare_runtime (rich progress installed, Prefect server launched)."""
     from flows.reports.flow import REPORT_NAMES, ReportError, run_report
 
-    progress.use(RichReporter())
     _prefect_ready()
     for name in REPORT_NAMES if names == ["all"] else names:
         try:

@@ -55,21 +55,26 @@ class PrefectServer:
                 env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
+    def answers(self, timeout: float = 2) -> bool:
+        """One /health probe; the first success records the start-up time in `ready_after`."""
+        if self.ready_after is None:
+            try:
+                urllib.request.urlopen(f"{self.url}/health", timeout=timeout)
+            except OSError:
+                return False
+            self.ready_after = time.perf_counter() - self._started
+        return True
+
     def wait(self, timeout: float = 120) -> float:
         """Block until /health answers; returns seconds since launch (at once if already up)."""
-        if self.ready_after is not None:
-            return self.ready_after
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
+            if self.answers():
+                return self.ready_after
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the Prefect server exited with code {self.proc.returncode} before answering "
                                    f"(its log: {self.log}); or set PREFECT_API_URL to a running server")
-            try:
-                urllib.request.urlopen(f"{self.url}/health", timeout=2)
-                self.ready_after = time.perf_counter() - self._started
-                return self.ready_after
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.2)
         raise RuntimeError(f"Prefect server did not answer on {self.url} within {timeout:.0f} s (its log: {self.log})")
 
     def stop(self) -> None:
@@ -100,14 +105,9 @@ def start_background(home: Path) -> None:
 
 def still_starting() -> bool:
     """True while our background server has not answered yet (time for other warm-up work)."""
-    if _background is None or _background.ready_after is not None:
+    if _background is None or _background.answers(timeout=0.5):
         return False
-    try:
-        urllib.request.urlopen(f"{_background.url}/health", timeout=0.5)
-    except OSError:
-        return _background.proc.poll() is None
-    _background.wait()
-    return False
+    return _background.proc.poll() is None
 
 
 def ensure_ready() -> None:

@@ -121,15 +121,20 @@ def _progress_callback(rep: progress.Reporter):
 @task(name="dbt", cache_policy=NO_CACHE)
 def _invoke_dbt(config: Config, full: list[str]) -> Any:
     """Run dbt-core in-process as one Prefect task; returns dbt's dbtRunnerResult."""
-    quiet = _dbt_log_level() != EventLevel.INFO
     runner = dbtRunner(callbacks=[_progress_callback(progress.reporter())])
-    return runner.invoke(full + _dbt_flags(config) + ["--log-level", "none" if quiet else "info",
-                                                      "--log-level-file", "info"])
+    return runner.invoke(full + _dbt_flags(config, quiet=_dbt_log_level() != EventLevel.INFO))
 
 
-def _dbt_flags(config: Config) -> list[str]:
+def _dbt_flags(config: Config, quiet: bool) -> list[str]:
+    """Steward's project, profile and workspace target; dbt's console output only when verbose."""
     return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(config.dbt.project_dir),
-            "--target-path", str(config.paths.dbt_target)]
+            "--target-path", str(config.paths.dbt_target),
+            "--log-level", "none" if quiet else "info", "--log-level-file", "info"]
+
+
+def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
+    """The dbt command with this run's vars (as_of and the config-driven ones)."""
+    return list(args) + (["--vars", json.dumps(dbt_vars(config, as_of))] if as_of is not None else [])
 
 
 def parse_ahead(config: Config, as_of: date) -> bool:
@@ -139,8 +144,7 @@ def parse_ahead(config: Config, as_of: date) -> bool:
     the Prefect server is still starting. Problems are left for the build to report.
     """
     os.environ.update(dbt_env(config))
-    res = dbtRunner().invoke(["parse", *_dbt_flags(config), "--log-level", "none", "--log-level-file", "info",
-                              "--vars", json.dumps(dbt_vars(config, as_of))])
+    res = dbtRunner().invoke(_with_vars(config, ["parse"], as_of) + _dbt_flags(config, quiet=True))
     return bool(res.success)
 
 
@@ -165,9 +169,7 @@ def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
 def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
     """Invoke dbt with Steward's project, profile, workspace target path and vars."""
     os.environ.update(dbt_env(config))
-    full = list(args)
-    if as_of is not None:
-        full += ["--vars", json.dumps(dbt_vars(config, as_of))]
+    full = _with_vars(config, args, as_of)
     if config.dbt.node_tasks:
         res = _invoke_with_node_tasks(config, full)
     else:

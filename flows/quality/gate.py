@@ -78,18 +78,21 @@ def reason(f: Failure) -> str:
     return f"{f.rule.column or f.rule.table} {f.rule.describe()} (got {show(f.value)})"
 
 
+def raw_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type, in table order (CSV columns land VARCHAR, Parquet ones typed)."""
+    return dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, table]).fetchall())
+
+
 def raw_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, table]).fetchall()]
+    return list(raw_types(con, schema, table))
 
 
 def normalise_timestamps(con, table: str, batch_id: str) -> int:
     """Rewrite timestamps with a zone suffix (Z, +02:00) as UTC; staging's cast would drop the zone."""
     n = 0
-    text_columns = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-        "and data_type = 'VARCHAR'", [table]).fetchall()}
+    text_columns = {c for c, t in raw_types(con, "raw", table).items() if t == "VARCHAR"}
     for col in TABLES[table].columns:
         if col.dtype != "timestamp" or col.name not in text_columns:
             continue  # Parquet timestamps land typed: no zone suffix to rewrite
@@ -138,9 +141,7 @@ def gx_failures(con, table: str, rules: list[Rule], batch_id: str, today: date) 
     if suite is None:
         return []
     hits = []  # (rule, rowid, value)
-    types = dict(con.execute("select column_name, data_type from information_schema.columns "
-                             "where table_schema = 'raw' and table_name = ?", [table]).fetchall())
-    cur = con.execute(suites.frame_sql(table, rules, types), [batch_id])
+    cur = con.execute(suites.frame_sql(table, rules, raw_types(con, "raw", table)), [batch_id])
     while True:
         frame = cur.fetch_df_chunk(CHUNK_VECTORS)
         if frame.empty:
