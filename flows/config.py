@@ -73,6 +73,24 @@ class Alerts(_Section):
     renewal: RenewalAlerts = RenewalAlerts()
 
 
+PHASES = ("onboarding", "adoption", "risk", "renewal", "advocacy", "churned")
+
+
+class Journey(_Section):
+    """Journey phases (docs: dbt_project/docs/journey.md). Triggers win in this order:
+    churned, risk, renewal, advocacy; otherwise onboarding for `onboarding_days`, then adoption."""
+
+    default_phase: Literal["onboarding", "adoption"] = Field(
+        "onboarding", description="Phase of a new (or reactivated) account until onboarding_days pass.")
+    onboarding_days: int = Field(90, ge=0, description="Days after the first paid day (or reactivation) "
+                                                       "an account stays in its default phase.")
+    renewal_window_days: int = Field(90, ge=1, description="A term-plan renewal this close moves the "
+                                                           "account to `renewal`.")
+    advocacy_min_nps: int = Field(9, ge=0, le=10, description="Latest NPS at least this, with green "
+                                                               "health, moves the account to `advocacy`.")
+    nps_max_age_days: int = Field(365, ge=1, description="An NPS answer older than this no longer counts.")
+
+
 class Recipients(_Section):
     """Who receives what: the CS leader gets unrouted alerts and portfolio reports."""
 
@@ -228,6 +246,7 @@ class Config(_Section):
     reporting_currency: str = "USD"
     paths: Paths = Paths()
     alerts: Alerts = Alerts()
+    journey: Journey = Journey()
     recipients: Recipients = Recipients()
     delivery: Delivery = Delivery()
     reports: Reports = Reports()
@@ -248,6 +267,7 @@ class Config(_Section):
             "unassigned_recipient": self.recipients.unassigned,
             **{f"revenue_{k}": v for k, v in self.revenue.model_dump().items()},
             **self._health_vars(),
+            **{f"journey_{k}": v for k, v in self.journey.model_dump().items()},
         }
 
     def _health_vars(self) -> dict[str, Any]:

@@ -61,6 +61,39 @@ create table if not exists ops.alerts (
     created_at      timestamp not null
 );
 
+create table if not exists ops.account_phase_history (
+    account_id      varchar not null,
+    phase           varchar not null,          -- onboarding | adoption | risk | renewal | advocacy | churned
+    entered_as_of   date not null,
+    exited_as_of    date,                      -- null while current
+    reason          varchar not null,          -- why the account entered this phase
+    created_at      timestamp not null
+);
+
+create table if not exists ops.assignments (
+    account_id      varchar not null,
+    role            varchar not null,          -- csm | onboarding_specialist | renewal_manager | pool
+    user_id         varchar not null,          -- a team user_id, or pool:<name> for pooled accounts
+    assigned_as_of  date not null,
+    released_as_of  date,                      -- null while current
+    reason          varchar not null,
+    created_at      timestamp not null
+);
+
+create table if not exists ops.tasks (
+    task_id         varchar primary key,
+    account_id      varchar,
+    owner_id        varchar,                   -- team user_id or pool:<name>
+    title           varchar not null,
+    source          varchar not null,          -- pooled_contact | playbook:<name> | ...
+    source_ref      varchar,                   -- what created it (playbook run id, episode)
+    created_as_of   date not null,
+    due_date        date not null,
+    completed_as_of date,
+    status          varchar not null,          -- open | done | cancelled
+    created_at      timestamp not null
+);
+
 create table if not exists ops.outbox (
     message_id          varchar primary key,
     idempotency_key     varchar not null unique,
@@ -81,6 +114,14 @@ create table if not exists ops.outbox (
     last_error          varchar,
     sent_at             timestamp
 );
+
+alter table ops.alerts add column if not exists cc_recipient varchar;
+alter table ops.alerts add column if not exists snoozed_until date;
+alter table ops.alerts add column if not exists acknowledged_at timestamp;
+alter table ops.alerts add column if not exists changed_by varchar;
+alter table ops.alerts add column if not exists manual_resolved boolean default false;
+alter table ops.alerts add column if not exists last_notified_as_of date;
+alter table ops.alerts add column if not exists notify_count integer default 0;
 
 create table if not exists ops.suppressions (
     email       varchar primary key,           -- lower-cased
