@@ -76,9 +76,14 @@ def print_summary(summary: dict, seconds: float) -> None:
         if q.get("docs"):
             t.add_row("data docs", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
+    ph = summary.get("phases")
+    if ph:
+        t.add_row("journey phases", "skipped (a later day is already recorded)" if ph.get("skipped_backfill") else
+                  f"{ph['entered']} new, {ph['changed']} changed, {ph['unchanged']} unchanged")
     a = summary["alerts"]
-    t.add_row("alerts", f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
-                        f"{a['persisting']} still open")
+    t.add_row("alerts", "skipped (a later day is already reconciled)" if a.get("skipped_backfill") else
+              f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
+              f"{a['persisting']} still active")
     e = summary["emails"]
     line = f"{a['digests_queued']} queued, {e['sent']} sent, {e['failed']} failed"
     extra = {"recovered": "recovered after an interrupted send", "deferred": "deferred",

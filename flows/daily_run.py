@@ -12,6 +12,7 @@ from prefect import flow, task
 
 from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
+from flows.actions.journey import PhaseRunResult, reconcile_phases
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -35,8 +36,25 @@ class RunSummary:
     quality: dict = field(default_factory=dict)
     models_built: int = 0
     tests_passed: int = 0
+    phases: dict = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+
+
+@task(name="reconcile-phases")
+def phases_task(warehouse: Path, as_of: date) -> PhaseRunResult:
+    """Idempotent: a rerun for the same as_of records no phase change."""
+    rep = progress.reporter()
+    rep.stage("reconcile journey phases")
+    with session(warehouse) as con:
+        result = reconcile_phases(con, as_of)
+    if result.skipped_backfill:
+        rep.done(f"skipped: {as_of} is before the latest recorded phase change (history is kept as it was)")
+    else:
+        moves = ", ".join(f"{k} {v}" for k, v in sorted(result.transitions.items(), key=lambda kv: -kv[1])[:6])
+        rep.done(f"{result.entered} new, {result.changed} changed phase, {result.unchanged} unchanged"
+                 + (f" ({moves})" if moves else ""))
+    return result
 
 
 @task(name="reconcile-alerts")
@@ -46,8 +64,12 @@ def reconcile_task(warehouse: Path, as_of: date) -> AlertRunResult:
     rep.stage("reconcile alerts")
     with session(warehouse) as con:
         result = reconcile_alerts(con, as_of)
-    rep.done(f"{result.opened} opened, {result.resolved} resolved, {result.persisting} still open; "
-             f"{result.digests_queued} digest(s) queued")
+    if result.skipped_backfill:
+        rep.done(f"skipped: {as_of} is before the latest reconciled day (alerts only move forward)")
+    else:
+        rep.done(f"{result.opened} opened, {result.reopened} reopened, {result.resolved} resolved, "
+                 f"{result.persisting} still active, {result.woken} back from snooze; "
+                 f"{result.digests_queued} digest(s) queued ({result.reminded} reminder(s))")
     return result
 
 
@@ -81,6 +103,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
         built = dbt_build(config, as_of)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        summary.phases = asdict(phases_task(warehouse, as_of))
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)

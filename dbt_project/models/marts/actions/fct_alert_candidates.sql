@@ -1,25 +1,57 @@
--- Desired state for ops.alerts: every alert that should be open at as_of, across rules.
--- The Python reconciler opens what is new, keeps what persists and resolves what cleared.
-with renewal_window as (
-    select * from {{ ref('int_alerts__renewal_window') }}
+-- Desired state for ops.alerts: every alert that should be open at as_of, across the rules of
+-- the catalogue (one int_alerts__<rule> model each; settings in var alert_rules). Adds severity,
+-- routing and the reminder policy; flows/actions/alerts.py opens what is new, keeps what
+-- persists, resolves what cleared. Routing: `owner` -> the rule's owner (task owner, CSM) or the
+-- account's CSM, else recipients.unassigned; `leader` -> recipients.cs_leader; `both` -> owner,
+-- with the CS leader in copy.
+{%- set rules = var('alert_rules') %}
+with unioned as (
+    {%- for rule in alert_rule_names() %}
+    select rule, account_id, subject, owner_id, owner_email, title, details
+    from {{ ref('int_alerts__' ~ rule) }}
+    {%- if not rules[rule]['enabled'] %}
+    where false  -- disabled in steward.yml (alerts.{{ rule }})
+    {%- endif %}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 ),
 
-unioned as (
+settings as (
+    {%- for rule in alert_rule_names() %}
     select
-        rule, account_id, subject, severity, owner_id, title,
-        -- routing: the owner CSM, else the configured catch-all address
-        coalesce(owner_email, '{{ var("unassigned_recipient") }}') as recipient,
-        {{ json_object({
-            'window_days': 'window_days',
-            'days_to_renewal': 'days_to_renewal',
-            'renewal_date': 'cast(renewal_date as varchar)',
-            'arr': 'round(arr, 2)',
-            'is_cancelling': 'is_cancelling',
-        }) }} as details
-    from renewal_window
+        '{{ rule }}' as rule,
+        '{{ rules[rule]["severity"] }}' as severity,
+        '{{ rules[rule]["route"] }}' as route,
+        cast({{ rules[rule]["realert_days"] if rules[rule]["realert_days"] is not none else "null" }} as integer) as realert_days
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+accounts as (
+    select account_id, owner_csm_id, owner_email from {{ ref('dim_accounts') }}
+),
+
+routed as (
+    select
+        unioned.rule,
+        unioned.account_id,
+        unioned.subject,
+        settings.severity,
+        settings.route,
+        settings.realert_days,
+        coalesce(unioned.owner_id, accounts.owner_csm_id) as owner_id,
+        case when settings.route = 'leader' then '{{ var("cs_leader_recipient") }}'
+             else coalesce(unioned.owner_email, accounts.owner_email, '{{ var("unassigned_recipient") }}')
+        end as recipient,
+        case when settings.route = 'both' then '{{ var("cs_leader_recipient") }}' end as cc_recipient,
+        unioned.title,
+        unioned.details
+    from unioned
+    inner join settings on unioned.rule = settings.rule
+    left join accounts on unioned.account_id = accounts.account_id
 )
 
 select
     {{ surrogate_key(['rule', 'account_id', 'subject']) }} as fingerprint,
     *
-from unioned
+from routed

@@ -29,16 +29,23 @@ select
     windowed.account_id,
     windowed.subscription_id || '@' || cast(windowed.next_renewal_date as varchar)
         || ':' || cast(windowed.window_days as varchar) as subject,
-    '{{ var("renewal_alert_severity") }}' as severity,
-    accounts.owner_csm_id as owner_id,
-    accounts.owner_email,
-    'Renewal in ' || cast(windowed.days_to_renewal as varchar) || ' days: '
-        || accounts.account_name as title,
+    cast(null as varchar) as owner_id,
+    cast(null as varchar) as owner_email,
+    'Renewal in ' || cast(windowed.days_to_renewal as varchar) || ' days ('
+        || cast(windowed.next_renewal_date as varchar) || ')'
+        || case when windowed.is_cancelling then ', set to cancel' else '' end as title,
     windowed.window_days,
     windowed.days_to_renewal,
     windowed.next_renewal_date as renewal_date,
     windowed.mrr * 12 as arr,
-    windowed.is_cancelling
+    windowed.is_cancelling,
+    {{ json_object({
+        'window_days': 'windowed.window_days',
+        'days_to_renewal': 'windowed.days_to_renewal',
+        'renewal_date': 'cast(windowed.next_renewal_date as varchar)',
+        'arr': 'round(windowed.mrr * 12, 2)',
+        'is_cancelling': 'windowed.is_cancelling',
+    }) }} as details
 from windowed
 inner join accounts on windowed.account_id = accounts.account_id
 where windowed.window_days is not null

@@ -11,6 +11,10 @@ subscriptions as (
     select * from {{ ref('int_subscriptions__normalised') }}
 ),
 
+phase as (
+    select account_id, phase, reason from {{ ref('fct_account_phase_target') }}
+),
+
 health_today as (
     select * from {{ ref('fct_account_health_daily') }}
     where health_date = {{ as_of_date() }}
@@ -51,11 +55,15 @@ joined as (
         {{ dbt.datediff('footprint.first_paid_date', as_of_date(), 'day') }} as days_since_first_paid,
         health_today.health_score,
         health_today.health_band,
-        health_today.utilisation
+        health_today.utilisation,
+        -- journey phase at as_of (fct_account_phase_target; history in ops.account_phase_history)
+        phase.phase as journey_phase,
+        phase.reason as journey_phase_reason
     from accounts
     left join footprint on accounts.account_id = footprint.account_id
     left join team on accounts.owner_csm_id = team.user_id
     left join health_today on accounts.account_id = health_today.account_id
+    left join phase on accounts.account_id = phase.account_id
     where cast(accounts.created_at as date) <= {{ as_of_date() }}
 )
 

@@ -64,7 +64,7 @@ facts as (
         health_today.health_band,
         renewal.days_to_renewal,
         case when engagement.latest_nps_date > {{ dbt.dateadd('day', -var('journey_nps_max_age_days'), as_of_date()) }}
-            then engagement.latest_nps_score end as recent_nps
+            then cast(engagement.latest_nps_score as integer) end as recent_nps
     from accounts
     left join footprint on accounts.account_id = footprint.account_id
     left join reactivated on accounts.account_id = reactivated.account_id

@@ -1,0 +1,21 @@
+-- MRR dip: the account's MRR now (as_of snapshot of the current month) is at least
+-- alerts.mrr_dip.pct below its MRR at the previous month-end, and not zero (that is churn).
+select
+    'mrr_dip' as rule,
+    account_id,
+    cast(month as varchar) as subject,
+    cast(null as varchar) as owner_id,
+    cast(null as varchar) as owner_email,
+    'MRR down ' || cast(round(100.0 * -mrr_change / previous_mrr, 1) as varchar) || '%: '
+        || cast(round(previous_mrr, 2) as varchar) || ' -> ' || cast(round(mrr, 2) as varchar) as title,
+    {{ json_object({
+        'month': 'cast(month as varchar)',
+        'previous_mrr': 'round(previous_mrr, 2)',
+        'mrr': 'round(mrr, 2)',
+        'change_pct': 'round(100.0 * mrr_change / previous_mrr, 1)',
+    }) }} as details
+from {{ ref('fct_mrr') }}
+where month = cast({{ dbt.date_trunc('month', as_of_date()) }} as date)
+    and previous_mrr > 0
+    and mrr > 0
+    and -mrr_change >= previous_mrr * {{ alert_setting('mrr_dip', 'pct') }} / 100.0

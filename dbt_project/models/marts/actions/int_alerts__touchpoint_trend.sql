@@ -1,0 +1,43 @@
+-- Negative touchpoint trend on a paying account: the agreed cadence is missed (no touchpoint
+-- for longer than health.cadence_days of its segment), or the 90-day sentiment fell by at
+-- least alerts.touchpoint_trend.sentiment_drop vs the prior 90 days. One subject each.
+with engagement as (
+    select engagement.*
+    from {{ ref('fct_engagement') }} as engagement
+    inner join {{ ref('dim_accounts') }} as accounts
+        on engagement.account_id = accounts.account_id and accounts.is_paying
+)
+
+select
+    'touchpoint_trend' as rule,
+    account_id,
+    'cadence' as subject,
+    cast(null as varchar) as owner_id,
+    cast(null as varchar) as owner_email,
+    case when last_touchpoint_date is null then 'No touchpoint on record (cadence ' || cast(cadence_days as varchar) || ' days)'
+         else 'No touchpoint for ' || cast(days_since_last_touchpoint as varchar) || ' days (cadence '
+              || cast(cadence_days as varchar) || ')' end as title,
+    {{ json_object({
+        'last_touchpoint_date': 'cast(last_touchpoint_date as varchar)',
+        'days_since_last_touchpoint': 'days_since_last_touchpoint',
+        'cadence_days': 'cadence_days',
+    }) }} as details
+from engagement
+where is_cadence_breached
+
+union all
+
+select
+    'touchpoint_trend' as rule,
+    account_id,
+    'sentiment' as subject,
+    cast(null as varchar) as owner_id,
+    cast(null as varchar) as owner_email,
+    'Touchpoint sentiment falling: ' || cast(round(sentiment_prior_90d, 2) as varchar) || ' -> '
+        || cast(round(sentiment_90d, 2) as varchar) || ' (90 days vs prior 90)' as title,
+    {{ json_object({
+        'sentiment_90d': 'round(sentiment_90d, 2)',
+        'sentiment_prior_90d': 'round(sentiment_prior_90d, 2)',
+    }) }} as details
+from engagement
+where sentiment_trend <= -{{ alert_setting('touchpoint_trend', 'sentiment_drop') }}
