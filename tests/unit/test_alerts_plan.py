@@ -2,33 +2,41 @@
 
 import pytest
 
-from flows.actions.alerts import Candidate, plan_alert_changes
+from flows.actions.alerts import Candidate, Current, plan_alert_changes
 
 
 def cand(fp: str) -> Candidate:
     return Candidate(fp, "renewal_window", "A1", f"S1@2026-04-01:{fp}", "warning", "U1",
-                     "casey@example.com", "Renewal in 17 days: Acme", "{}")
+                     "casey@example.com", None, "Renewal in 17 days", "{}")
+
+
+MANUAL = Current("resolved", manual_resolved=True)
 
 
 @pytest.mark.parametrize(
-    "desired, current, opened, reopened, touched, resolved",
+    "desired, current, opened, reopened, touched, resolved, rearmed",
     [
-        (["a"], {}, ["a"], [], [], []),  # new condition opens
-        (["a"], {"a": "open"}, [], [], ["a"], []),  # persisting condition stays one alert
-        (["a"], {"a": "acknowledged"}, [], [], ["a"], []),  # acknowledging does not reopen
-        ([], {"a": "open"}, [], [], [], ["a"]),  # cleared condition resolves
-        ([], {"a": "snoozed"}, [], [], [], ["a"]),  # a snoozed alert also resolves when cleared
-        ([], {"a": "resolved"}, [], [], [], []),  # resolved stays resolved
-        (["a"], {"a": "resolved"}, [], ["a"], [], []),  # a condition that returns reopens its alert
-        (["a", "b"], {"b": "open", "c": "open"}, ["a"], [], ["b"], ["c"]),
+        (["a"], {}, ["a"], [], [], [], []),  # new condition opens
+        (["a"], {"a": "open"}, [], [], ["a"], [], []),  # persisting condition stays one alert
+        (["a"], {"a": "acknowledged"}, [], [], ["a"], [], []),  # acknowledging does not reopen
+        (["a"], {"a": "snoozed"}, [], [], ["a"], [], []),  # a snooze holds while the condition lasts
+        ([], {"a": "open"}, [], [], [], ["a"], []),  # cleared condition resolves
+        ([], {"a": "snoozed"}, [], [], [], ["a"], []),  # a snoozed alert also resolves when cleared
+        ([], {"a": "acknowledged"}, [], [], [], ["a"], []),  # so does an acknowledged one
+        ([], {"a": "resolved"}, [], [], [], [], []),  # resolved stays resolved
+        (["a"], {"a": "resolved"}, [], ["a"], [], [], []),  # a condition that returns reopens its alert
+        (["a"], {"a": MANUAL}, [], [], ["a"], [], []),  # resolved by hand: stays closed while it persists
+        ([], {"a": MANUAL}, [], [], [], [], ["a"]),  # ...and is re-armed once the condition clears
+        (["a", "b"], {"b": "open", "c": "open"}, ["a"], [], ["b"], ["c"], []),
     ],
 )
-def test_plan(desired, current, opened, reopened, touched, resolved):
+def test_plan(desired, current, opened, reopened, touched, resolved, rearmed):
     plan = plan_alert_changes([cand(f) for f in desired], current)
     assert [c.fingerprint for c in plan.to_open] == opened
     assert [c.fingerprint for c in plan.to_reopen] == reopened
-    assert plan.to_touch == touched
+    assert [c.fingerprint for c in plan.to_touch] == touched
     assert plan.to_resolve == resolved
+    assert plan.to_rearm == rearmed
 
 
 def test_applying_the_plan_twice_changes_nothing_the_second_time():
@@ -36,4 +44,12 @@ def test_applying_the_plan_twice_changes_nothing_the_second_time():
     first = plan_alert_changes(desired, {})
     after = {c.fingerprint: "open" for c in first.to_open}
     second = plan_alert_changes(desired, after)
-    assert not second.to_open and not second.to_reopen and not second.to_resolve
+    assert not second.to_open and not second.to_reopen and not second.to_resolve and not second.to_rearm
+
+
+def test_a_manual_resolve_then_recurrence_reopens():
+    """Resolved by hand while true -> kept; condition clears -> re-armed; comes back -> reopened."""
+    cleared = plan_alert_changes([], {"a": MANUAL})
+    assert cleared.to_rearm == ["a"]
+    back = plan_alert_changes([cand("a")], {"a": Current("resolved", manual_resolved=False)})
+    assert [c.fingerprint for c in back.to_reopen] == ["a"]

@@ -110,7 +110,7 @@ def test_subject_cannot_inject_headers():
 
 def test_html_is_autoescaped_and_text_is_not():
     alerts = [dict(alert_id="x", severity="warning", title="Renewal: <script>alert(1)</script>",
-                   details={"arr": 1}, account_id="A2", account_name='Beta "<b>Labs</b>"')]
+                   details={"arr": 1}, account_id="A2", account_name='Beta "<b>Labs</b>"', reminder=False, rule="renewal_window")]
     text, html = render("alert_digest", title="t", recipient_name="R & D", alerts=alerts, as_of="2026-03-15")
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;Labs" in html
     assert "R &amp; D" in html

@@ -1,11 +1,13 @@
 -- Negative touchpoint trend on a paying account: the agreed cadence is missed (no touchpoint
 -- for longer than health.cadence_days of its segment), or the 90-day sentiment fell by at
 -- least alerts.touchpoint_trend.sentiment_drop vs the prior 90 days. One subject each.
+-- Without any touchpoints landed (the table is optional) the rule is skipped, not faked.
 with engagement as (
     select engagement.*
     from {{ ref('fct_engagement') }} as engagement
     inner join {{ ref('dim_accounts') }} as accounts
         on engagement.account_id = accounts.account_id and accounts.is_paying
+    where exists (select 1 from {{ ref('stg_crm__touchpoints') }})
 )
 
 select
