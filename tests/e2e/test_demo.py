@@ -52,8 +52,9 @@ def test_demo_builds_the_warehouse_and_leaves_openable_emails(demo_run):
     assert c["ops.alerts"] == c["actions.fct_alert_candidates"] > 0
     emls = sorted((ws / "outbox").rglob("*.eml"))
     assert len(emls) == c["ops.outbox"] > 0
-    html = emls[0].with_suffix(".html").read_text()
-    assert "<table" in html and "Renewal in" in html
+    digests = [p.with_suffix(".html").read_text() for p in emls if p.name.startswith("alert_digest")]
+    assert digests and all("<table" in h for h in digests)
+    assert any("Renewal in" in h for h in digests) and any("Health" in h for h in digests)
     # Planted truth sits beside the landing data, never inside it.
     assert (ws / "truth" / "accounts.csv").exists()
     assert not any("is_churner" in f.read_text().splitlines()[0] for f in (ws / "landing").rglob("*.csv"))

@@ -57,7 +57,7 @@ def travel(cfg, first: date, days: int) -> TravelStats:
         stats.resolved_per_day.append(summary["alerts"]["resolved"])
         stats.digests_per_day.append(summary["alerts"]["digests_queued"])
         stats.phase_changes_per_day.append(summary["phases"]["changed"])
-    with duckdb.connect(str(cfg.path("warehouse")), read_only=True) as con:
+    with duckdb.connect(str(cfg.path("warehouse"))) as con:  # same config as dbt-duckdb in-process
         stats.accounts = con.execute("select count(*) from marts.dim_accounts").fetchone()[0]
         stats.duplicate_alerts = con.execute(
             "select count(*) - count(distinct (rule, coalesce(account_id, ''), subject)) from ops.alerts").fetchone()[0]

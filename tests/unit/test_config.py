@@ -62,3 +62,23 @@ def test_missing_file_and_bad_yaml_are_clear(tmp_path):
     bad.write_text("alerts: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad, environ={})
+
+
+def test_every_dbt_var_default_matches_the_config_default():
+    """dbt run by hand (no --vars) computes what `steward run` computes with the default steward.yml."""
+    import yaml
+
+    from flows.config import REPO_ROOT, load_config
+
+    project_vars = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    dbt_vars = load_config(environ={}).dbt_vars()
+    assert {k: project_vars.get(k) for k in dbt_vars} == dbt_vars
+
+
+def test_an_alert_rule_setting_is_validated_and_reaches_dbt():
+    from flows.config import ConfigError, load_config
+
+    cfg = load_config(environ={"STEWARD_ALERTS__HEALTH_DIP__POINTS": "25"})
+    assert cfg.dbt_vars()["alert_rules"]["health_dip"]["points"] == 25
+    with pytest.raises(ConfigError, match=r"alerts.mrr_dip.route"):
+        load_config(overrides={"alerts": {"mrr_dip": {"route": "everyone"}}}, environ={})

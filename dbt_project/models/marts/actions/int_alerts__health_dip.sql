@@ -17,4 +17,4 @@ select
     }) }} as details
 from {{ ref('fct_account_health_daily') }}
 where health_date = {{ as_of_date() }}
-    and health_change_7d <= -{{ alert_setting('health_dip', 'points') }}
+    and round(health_change_7d, 4) <= -{{ alert_setting('health_dip', 'points') }}

@@ -42,4 +42,4 @@ select
         'sentiment_prior_90d': 'round(sentiment_prior_90d, 2)',
     }) }} as details
 from engagement
-where sentiment_trend <= -{{ alert_setting('touchpoint_trend', 'sentiment_drop') }}
+where round(sentiment_trend, 6) <= -{{ alert_setting('touchpoint_trend', 'sentiment_drop') }}
