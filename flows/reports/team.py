@@ -65,20 +65,25 @@ def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[str,
     out = []
     for csm in csms:
         r = ReportContent("todo", "Your to-do list", as_of, recipient_name=csm["name"])
-        alerts = rows(con, """select a.title, a.severity, a.first_as_of from ops.alerts a
-                              where a.owner_id = ? and a.status = 'open' order by a.severity, a.first_as_of""",
-                      [csm["user_id"]])
-        tasks = rows(con, """select t.title, t.due_at, d.account_name from staging.stg_crm__tasks t
-                             left join marts.dim_accounts d using (account_id)
-                             where t.owner_id = ? and t.due_at::date <= ?
-                               and (t.completed_at is null or t.completed_at::date > ?)
-                             order by t.due_at""", [csm["user_id"], soon, as_of])
+        alerts = rows(con, """select a.title, a.severity, a.first_as_of, coalesce(d.account_name, 'portfolio')
+                                     as account_name
+                              from ops.alerts a left join marts.dim_accounts d using (account_id)
+                              where a.owner_id = ? and a.status = 'open'
+                              order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+                                       a.first_as_of""", [csm["user_id"]])
+        # CRM tasks and Steward's own (pooled reach-outs, playbook steps) together
+        tasks = rows(con, """select t.title, t.due_date, t.source, d.account_name
+                             from intermediate.int_tasks__all t left join marts.dim_accounts d using (account_id)
+                             where t.owner_id = ? and t.due_date <= ?
+                               and (t.completed_date is null or t.completed_date > ?)
+                             order by t.due_date""", [csm["user_id"], soon, as_of])
         r.kpis += [("Open alerts", str(len(alerts))), ("Tasks due or overdue", str(len(tasks)))]
-        r.tables.append(Table("Open alerts", ["Severity", "Alert", "Since"],
-                              [[a["severity"], a["title"], a["first_as_of"]] for a in alerts], "No open alerts."))
-        r.tables.append(Table("Tasks due in the next 7 days or overdue", ["Due", "Task", "Account", "Status"],
-                              [[str(t["due_at"])[:10], t["title"], t["account_name"],
-                                "overdue" if t["due_at"].date() < as_of else "due"] for t in tasks],
+        r.tables.append(Table("Open alerts", ["Severity", "Account", "Alert", "Since"],
+                              [[a["severity"], a["account_name"], a["title"], a["first_as_of"]] for a in alerts],
+                              "No open alerts."))
+        r.tables.append(Table("Tasks due in the next 7 days or overdue", ["Due", "Task", "Account", "From", "Status"],
+                              [[str(t["due_date"]), t["title"], t["account_name"], t["source"],
+                                "overdue" if t["due_date"] < as_of else "due"] for t in tasks],
                               "No tasks due."))
         if touch:
             due = rows(con, """select d.account_name, e.days_since_last_touchpoint from marts.fct_engagement e

@@ -79,11 +79,11 @@ def travel(cfg, first: date, days: int) -> TravelStats:
     return stats
 
 
-def fresh_generated(root: Path, accounts: int, as_of: date, months: int = 24, seed: int = 7):
+def fresh_generated(root: Path, accounts: int, as_of: date, months: int = 24, seed: int = 7, **sections):
     """A new workspace with generated landing data and truth, nothing loaded yet."""
     from flows.generate.core import generate
     from tests.conftest import make_config
 
-    cfg = make_config(root / "ws")
+    cfg = make_config(root / "ws", **sections)
     generate(cfg.path("landing"), cfg.path("truth"), accounts=accounts, seed=seed, as_of=as_of, months=months)
     return cfg
