@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -184,6 +184,76 @@ class Journey(_Section):
     nps_max_age_days: int = Field(365, ge=1, description="An NPS answer older than this no longer counts.")
 
 
+ROLES = ("csm", "onboarding_specialist", "renewal_manager", "csl")
+
+
+class PlaybookTrigger(_Section):
+    """When a playbook applies to an account; every condition given must hold (AND)."""
+
+    phase: Literal["onboarding", "adoption", "risk", "renewal", "advocacy", "churned"] | None = Field(
+        None, description="The account is in this journey phase (entering it starts an episode).")
+    health_band: Literal["red", "amber", "green"] | None = None
+    renewal_within_days: int | None = Field(None, ge=0, description="A term-plan renewal this close.")
+    utilisation_below: float | None = Field(None, gt=0, description="30-day active users / seats below this.")
+    utilisation_above: float | None = Field(None, ge=0)
+    alert_rule: str | None = Field(None, description="An alert of this rule is active for the account.")
+    segments: list[Literal["enterprise", "mid_market", "smb"]] | None = Field(
+        None, description="Audience: only accounts in these segments (none: every segment).")
+    min_arr: float | None = Field(None, ge=0, description="Audience: only accounts with at least this ARR.")
+
+    @field_validator("alert_rule")
+    @classmethod
+    def _known_rule(cls, v: str | None) -> str | None:
+        rules = set(Alerts().rules())
+        if v is not None and v not in rules:
+            raise ValueError(f"unknown alert rule {v!r}; one of {', '.join(sorted(rules))}")
+        return v
+
+
+class PlaybookStep(_Section):
+    """A task for someone on the team, or an email to the customer or the owner, due_days after the start."""
+
+    task: str | None = Field(None, description="Task title; {account_name} is filled in.")
+    owner_role: Literal["csm", "onboarding_specialist", "renewal_manager", "csl"] = Field(
+        "csm", description="Who gets the task: the account's holder of this role (else its CSM).")
+    email_subject: str | None = Field(None, description="Email subject; {account_name}, {contact_name}, "
+                                                        "{owner_name} are filled in.")
+    email_body: str | None = Field(None, description="Plain-text body (paragraphs split on blank lines).")
+    to: Literal["owner", "primary_contact", "champion", "all_contacts"] = "primary_contact"
+    due_days: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _task_or_email(self) -> "PlaybookStep":
+        if (self.task is None) == (self.email_subject is None):
+            raise ValueError("a step is either a task (task: ...) or an email (email_subject + email_body)")
+        if self.email_subject is not None and not self.email_body:
+            raise ValueError("an email step needs email_body as well as email_subject")
+        return self
+
+
+class Playbook(_Section):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier (lower_snake_case).")
+    description: str = ""
+    enabled: bool = True
+    trigger: PlaybookTrigger
+    steps: list[PlaybookStep] = Field(min_length=1)
+    exit_when: list[Literal["condition_cleared", "all_tasks_done", "expired"]] = Field(
+        ["condition_cleared", "all_tasks_done", "expired"], min_length=1,
+        description="Any of these closes a run (open tasks are then cancelled).")
+    expiry_days: int = Field(60, ge=1)
+    holdout_pct: float = Field(0, ge=0, lt=100, description="Share of eligible episodes held out (no run) as "
+                                                           "a control group for rpt_playbook_impact.")
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger_has_a_condition(cls, v: PlaybookTrigger) -> PlaybookTrigger:
+        conditions = v.model_dump(exclude={"segments", "min_arr"}, exclude_none=True)
+        if not conditions:
+            raise ValueError("a trigger needs at least one condition: phase, health_band, renewal_within_days, "
+                             "utilisation_below/above or alert_rule")
+        return v
+
+
 class Recipients(_Section):
     """Who receives what: the CS leader gets unrouted alerts and portfolio reports."""
 
@@ -340,6 +410,16 @@ class Config(_Section):
     paths: Paths = Paths()
     alerts: Alerts = Alerts()
     journey: Journey = Journey()
+    playbooks: list[Playbook] = Field(default_factory=list, description="See dbt_project/docs/playbooks.md.")
+
+    @field_validator("playbooks")
+    @classmethod
+    def _unique_playbooks(cls, v: list[Playbook]) -> list[Playbook]:
+        names = [p.name for p in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"playbook names must be unique; repeated: {', '.join(dupes)}")
+        return v
     recipients: Recipients = Recipients()
     delivery: Delivery = Delivery()
     reports: Reports = Reports()
@@ -362,6 +442,7 @@ class Config(_Section):
             **{f"revenue_{k}": v for k, v in self.revenue.model_dump().items()},
             **self._health_vars(),
             **{f"journey_{k}": v for k, v in self.journey.model_dump().items()},
+            "playbooks": [{"name": p.name, "trigger": p.trigger.model_dump()} for p in self.playbooks if p.enabled],
         }
 
     def _health_vars(self) -> dict[str, Any]:

@@ -84,6 +84,11 @@ def print_summary(summary: dict, seconds: float) -> None:
     t.add_row("alerts", "skipped (a later day is already reconciled)" if a.get("skipped_backfill") else
               f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
               f"{a['persisting']} still active")
+    pb = summary.get("playbooks")
+    if pb:
+        t.add_row("playbooks", "skipped (a later day is already recorded)" if pb.get("skipped_backfill") else
+                  f"{pb['started']} started, {pb['held_out']} held out, {pb['tasks_created']} tasks, "
+                  f"{pb['emails_queued']} emails, {sum(pb['closed'].values())} closed")
     e = summary["emails"]
     line = f"{a['digests_queued']} queued, {e['sent']} sent, {e['failed']} failed"
     extra = {"recovered": "recovered after an interrupted send", "deferred": "deferred",

@@ -13,6 +13,7 @@ from prefect import flow, task
 from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.journey import PhaseRunResult, reconcile_phases
+from flows.actions.playbooks import PlaybookRunResult, progress_lines, reconcile_playbooks
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -38,6 +39,7 @@ class RunSummary:
     tests_passed: int = 0
     phases: dict = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
+    playbooks: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
 
 
@@ -73,6 +75,17 @@ def reconcile_task(warehouse: Path, as_of: date) -> AlertRunResult:
     return result
 
 
+@task(name="reconcile-playbooks")
+def playbooks_task(config: Config, as_of: date) -> PlaybookRunResult:
+    """Idempotent: one run per trigger episode, tasks and emails keyed by run and step."""
+    rep = progress.reporter()
+    rep.stage("reconcile playbooks")
+    with session(config.path("warehouse")) as con:
+        result = reconcile_playbooks(con, config, as_of)
+    rep.done(progress_lines(result))
+    return result
+
+
 @task(name="deliver-outbox", retries=2, retry_delay_seconds=[2, 10])
 def deliver_task(config: Config) -> DrainResult:
     """Drain ops.outbox; retrying is safe because the outbox makes sends exactly-once."""
@@ -105,6 +118,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         summary.phases = asdict(phases_task(warehouse, as_of))
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
+        summary.playbooks = asdict(playbooks_task(config, as_of))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         status = "succeeded"

@@ -94,6 +94,22 @@ create table if not exists ops.tasks (
     created_at      timestamp not null
 );
 
+create table if not exists ops.playbook_runs (
+    run_id              varchar primary key,
+    playbook            varchar not null,
+    account_id          varchar not null,
+    episode_start       date not null,         -- first day of the trigger episode
+    episode_ended_as_of date,                  -- the trigger stopped holding (null: still holds)
+    status              varchar not null,      -- active | held_out | completed | exited | expired
+    trigger_reason      varchar,
+    owner_id            varchar,               -- the account's CSM when the run started
+    segment             varchar,
+    health_at_start     double,
+    closed_as_of        date,
+    close_reason        varchar,
+    created_at          timestamp not null
+);
+
 create table if not exists ops.outbox (
     message_id          varchar primary key,
     idempotency_key     varchar not null unique,
