@@ -562,6 +562,62 @@ def alerts_resolve(ids: AlertIds, by: ByOpt = None, config: ConfigOpt = None,
     _act_on_alerts(build_config(config, workspace), ids, "resolved", resolve, by=_who(by))
 
 
+tasks_app = typer.Typer(no_args_is_help=True, help=(
+    "List Steward's tasks (playbook steps, pooled reach-outs) and mark them done.\n\n"
+    "Example: steward tasks list --owner chloe.silva@example.com; steward tasks done st_3f2a_1"))
+app.add_typer(tasks_app, name="tasks")
+
+
+@tasks_app.command("list")
+def tasks_list(
+    status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
+    owner: Annotated[Optional[str], typer.Option(help="Owner user_id or email.")] = None,
+    account: Annotated[Optional[str], typer.Option(help="Only this account_id.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 100,
+    config: ConfigOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Steward's tasks by due date."""
+    from rich.table import Table
+
+    from flows.actions.tasks import TaskError, list_tasks
+
+    with _alerts_session(build_config(config, workspace)) as con:
+        try:
+            rows = list_tasks(con, status, owner, account)
+        except TaskError as exc:
+            _fail(str(exc))
+    table = Table(title=f"{len(rows)} task(s) ({status})")
+    table.add_column("id", no_wrap=True)
+    for name in ("status", "due", "account", "owner", "task", "from"):
+        table.add_column(name)
+    for r in rows[:limit]:
+        table.add_row(r["task_id"], r["status"], str(r["due_date"]), r["account_id"] or "", r["owner_id"] or "",
+                      escape(r["title"]), r["source"])
+    console.print(table)
+
+
+@tasks_app.command("done")
+def tasks_done(
+    ids: Annotated[list[str], typer.Argument(help="Task id(s) from `steward tasks list`.")],
+    on: Annotated[Optional[str], typer.Option(help="Completion date YYYY-MM-DD (default: today).")] = None,
+    config: ConfigOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Mark tasks done; a playbook run closes once all its tasks are done."""
+    from flows.actions.tasks import TaskError, complete_task
+
+    day = _parse_date(on)
+    failed = 0
+    with _alerts_session(build_config(config, workspace)) as con:
+        for task in ids:
+            try:
+                console.print(f"[green]✓[/] {complete_task(con, task, day)} done", highlight=False)
+            except TaskError as exc:
+                failed += 1
+                console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

@@ -104,8 +104,8 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
     ).fetchall()}
     to_start, ended = plan_episodes(set(eligible), set(open_eps))
     owners = _owners(con)
-    facts = {a: (seg, h, owner) for a, seg, h, owner in con.execute(
-        "select account_id, segment, health_score, owner_csm_id from marts.dim_accounts").fetchall()}
+    facts = {a: (seg, h, owner, name) for a, seg, h, owner, name in con.execute(
+        "select account_id, segment, health_score, owner_csm_id, account_name from marts.dim_accounts").fetchall()}
     closed: Counter = Counter()
     con.execute("begin transaction")
     try:
@@ -113,7 +113,7 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
             pb = books[pb_name]
             rid = run_id(pb_name, acct, as_of)
             held = is_held_out(pb, acct, as_of)
-            seg, health, owner = facts.get(acct, (None, None, None))
+            seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
             con.execute("insert into ops.playbook_runs (run_id, playbook, account_id, episode_start, status, "
                         "trigger_reason, owner_id, segment, health_at_start, created_at) "
                         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now()) on conflict do nothing",
@@ -124,7 +124,7 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
                 continue
             result.started += 1
             result.per_playbook[pb_name] = result.per_playbook.get(pb_name, 0) + 1
-            result.tasks_created += _create_tasks(con, pb, rid, acct, as_of, owners)
+            result.tasks_created += _create_tasks(con, pb, rid, acct, as_of, owners, account_name)
         for key in sorted(ended):
             rid, status, _ = open_eps[key]
             con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
@@ -148,9 +148,9 @@ class _AllExits:
 _ALL_EXITS = _AllExits()
 
 
-def _create_tasks(con, pb: Playbook, rid: str, account_id: str, as_of: date, owners: dict) -> int:
-    name = con.execute("select account_name from marts.dim_accounts where account_id = ?", [account_id]).fetchone()
-    account_name = name[0] if name else account_id
+def _create_tasks(con, pb: Playbook, rid: str, account_id: str, as_of: date, owners: dict,
+                  account_name: str | None) -> int:
+    account_name = account_name or account_id
     rows = []
     for i, step in enumerate(pb.steps):
         if step.task is None:
@@ -209,19 +209,23 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
     runs = con.execute("select r.run_id, r.playbook, r.account_id, r.episode_start, d.account_name "
                        "from ops.playbook_runs r left join marts.dim_accounts d using (account_id) "
                        "where r.status = 'active'").fetchall()
+    team = dict(con.execute("select user_id, name from staging.stg_crm__team").fetchall())
+    sent_steps = set(con.execute("select distinct split_part(idempotency_key, ':', 2), "
+                                 "cast(split_part(idempotency_key, ':', 3) as integer) from ops.outbox "
+                                 "where starts_with(idempotency_key, 'playbook:')").fetchall())
     queued = 0
     for rid, pb_name, acct, start, account_name in runs:
         pb = books.get(pb_name)
         if pb is None:
             continue
         for i, step in enumerate(pb.steps):
-            if step.email_subject is None or as_of < start + timedelta(days=step.due_days):
+            if (step.email_subject is None or as_of < start + timedelta(days=step.due_days)
+                    or (rid, i) in sent_steps):
                 continue
             owner_id = _owner_for(owners, acct, "csm")
-            owner = con.execute("select name from staging.stg_crm__team where user_id = ?", [owner_id]).fetchone()
             for email, name in _recipients(con, step, acct, owner_id, as_of):
                 fill = {"{account_name}": account_name or acct, "{contact_name}": name or email,
-                        "{owner_name}": (owner[0] if owner else None) or config.delivery.from_name}
+                        "{owner_name}": team.get(owner_id) or config.delivery.from_name}
                 subject, body = step.email_subject, step.email_body or ""
                 for k, v in fill.items():
                     subject, body = subject.replace(k, v), body.replace(k, v)
