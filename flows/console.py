@@ -76,6 +76,11 @@ def print_summary(summary: dict, seconds: float) -> None:
         if q.get("docs"):
             t.add_row("data docs", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
+    o = summary.get("assignments") or {}
+    if o:
+        t.add_row("ownership", f"skipped: {o['skipped']}" if o.get("skipped") else
+                  f"{o['assigned']} assigned, {o['released']} released, {o['kept']} kept, {o['unfilled']} unfilled; "
+                  f"pooled to-dos {o['contacts_created']} created, {o['contacts_open']} open")
     a = summary["alerts"]
     t.add_row("alerts", f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "
                         f"{a['persisting']} still open")

@@ -12,6 +12,7 @@ from prefect import flow, task
 
 from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
+from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -35,8 +36,27 @@ class RunSummary:
     quality: dict = field(default_factory=dict)
     models_built: int = 0
     tests_passed: int = 0
+    assignments: dict = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+
+
+@task(name="reconcile-assignments")
+def assignments_task(config: Config, as_of: date) -> AssignmentRunResult:
+    """Owners and pooled to-dos; idempotent, and a backfill before recorded history is skipped."""
+    rep = progress.reporter()
+    rep.stage("reconcile assignments")
+    with session(config.path("warehouse")) as con:
+        result = reconcile_assignments(con, config, as_of)
+    if result.skipped:
+        rep.done(f"skipped: {result.skipped}")
+    else:
+        rep.done(f"{result.assigned} assigned, {result.released} released, {result.kept} kept, "
+                 f"{result.unfilled} unfilled; pooled to-dos: {result.contacts_created} created, "
+                 f"{result.contacts_done} done, {result.contacts_open} open")
+    for line in result.notes[:10]:
+        rep.note(line)
+    return result
 
 
 @task(name="reconcile-alerts")
@@ -81,6 +101,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
         built = dbt_build(config, as_of)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        summary.assignments = asdict(assignments_task(config, as_of))
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
