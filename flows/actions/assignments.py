@@ -398,9 +398,9 @@ def _read_context(con):
 def _apply_assignments(con, plan: AssignmentPlan, as_of: date) -> None:
     if plan.release:
         con.execute(
-            "update ops.assignments set released_as_of = ?, release_reason = r.reason "
-            "from (select unnest(?::varchar[]) as account_id, unnest(?::varchar[]) as role, "
-            "unnest(?::varchar[]) as user_id, unnest(?::varchar[]) as reason) as r "
+            "update ops.assignments set released_as_of = $1, release_reason = r.reason "
+            "from (select unnest($2::varchar[]) as account_id, unnest($3::varchar[]) as role, "
+            "unnest($4::varchar[]) as user_id, unnest($5::varchar[]) as reason) as r "
             "where ops.assignments.account_id = r.account_id and ops.assignments.role = r.role "
             "and ops.assignments.user_id = r.user_id and ops.assignments.released_as_of is null",
             [as_of, [x.holding.account_id for x in plan.release], [x.holding.role for x in plan.release],
@@ -408,8 +408,8 @@ def _apply_assignments(con, plan: AssignmentPlan, as_of: date) -> None:
     if plan.assign:
         con.execute(
             "insert into ops.assignments (account_id, role, user_id, assigned_as_of, released_as_of, reason, "
-            "created_at) select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), ?, null, "
-            "unnest(?::varchar[]), now()",
+            "created_at) select unnest($1::varchar[]), unnest($2::varchar[]), unnest($3::varchar[]), $4, null, "
+            "unnest($5::varchar[]), now()",
             [[a.account_id for a in plan.assign], [a.role for a in plan.assign], [a.user_id for a in plan.assign],
              as_of, [a.reason for a in plan.assign]])
 
@@ -426,19 +426,21 @@ def _pooled_after(con, plan: AssignmentPlan, as_of: date) -> list[PooledAccount]
 
 
 def _apply_contacts(con, plan: ContactPlan, as_of: date) -> None:
-    for task_id, touched in plan.done:
-        con.execute("update ops.tasks set status = 'done', completed_as_of = ? where task_id = ?", [touched, task_id])
+    if plan.done:
+        con.execute("update ops.tasks set status = 'done', completed_as_of = d.touched "
+                    "from (select unnest($1::varchar[]) as task_id, unnest($2::date[]) as touched) as d "
+                    "where ops.tasks.task_id = d.task_id",
+                    [[t for t, _ in plan.done], [d for _, d in plan.done]])
     if plan.cancel:
         con.execute("update ops.tasks set status = 'cancelled', completed_as_of = ? "
                     "where list_contains(?, task_id)", [as_of, plan.cancel])
     if plan.create:
         con.execute(
             "insert into ops.tasks (task_id, account_id, owner_id, title, source, source_ref, created_as_of, "
-            "due_date, completed_as_of, status, created_at) select unnest(?::varchar[]), unnest(?::varchar[]), "
-            "unnest(?::varchar[]), unnest(?::varchar[]), ?, unnest(?::varchar[]), ?, ?, null, 'open', now()",
+            "due_date, completed_as_of, status, created_at) select unnest($1::varchar[]), unnest($2::varchar[]), "
+            "unnest($3::varchar[]), unnest($4::varchar[]), $5, unnest($3::varchar[]), $6, $6, null, 'open', now()",
             [[t.task_id for t in plan.create], [t.account_id for t in plan.create],
-             [t.owner_id for t in plan.create], [t.title for t in plan.create], POOLED_CONTACT,
-             [t.owner_id for t in plan.create], as_of, as_of])
+             [t.owner_id for t in plan.create], [t.title for t in plan.create], POOLED_CONTACT, as_of])
 
 
 def reconcile_assignments(con: duckdb.DuckDBPyConnection, config: Config, as_of: date) -> AssignmentRunResult:
