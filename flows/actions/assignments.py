@@ -133,7 +133,7 @@ class _Loads:
 
 def _release_reason(h: Holding, need: Need | None, roles_of_account: set[str], phase: str | None,
                     segment: str | None, team: dict[str, tuple[str, bool]],
-                    candidates: dict[tuple[str, str], list[Candidate]]) -> str | None:
+                    eligible: dict[tuple[str, str], frozenset[str]]) -> str | None:
     """Why a current holding must go, or None to keep it."""
     if need is None:
         if phase is None:
@@ -151,7 +151,7 @@ def _release_reason(h: Holding, need: Need | None, roles_of_account: set[str], p
         return f"role {h.role} no longer required"
     if need.assign_to is not None:
         return None if h.user_id == need.assign_to else f"moved to {need.assign_to}"
-    if h.user_id not in {c.user_id for c in candidates.get((need.segment, need.role), [])}:
+    if h.user_id not in eligible.get((need.segment, need.role), frozenset()):
         member = team.get(h.user_id)
         if member is None:
             return f"{h.user_id} is not in the team"
@@ -187,6 +187,8 @@ def plan_assignments(
     roles_by_account: dict[str, set[str]] = {}
     for n in needs:
         roles_by_account.setdefault(n.account_id, set()).add(n.role)
+    eligible = {group: frozenset(c.user_id for c in cands) for group, cands in candidates.items()}
+    nobody: frozenset[str] = frozenset()
     capacity: dict[str, int] = {}
     for group in candidates.values():
         for c in group:
@@ -200,12 +202,12 @@ def plan_assignments(
         need = wanted.get(key)
         phase, segment = phases.get(h.account_id, (None, None))
         reason = _release_reason(h, need, roles_by_account.get(h.account_id, set()), phase, segment, team,
-                                 candidates)
+                                 eligible)
         if reason is None and key in held:
             reason = f"duplicate {h.role} holding (kept {held[key].user_id})"
         if (reason is None and need is not None and need.role == "csm" and follow_crm_owner
                 and need.crm_owner_id and need.crm_owner_id != h.user_id
-                and need.crm_owner_id in {c.user_id for c in candidates.get((need.segment, need.role), [])}):
+                and need.crm_owner_id in eligible.get((need.segment, need.role), nobody)):
             reason = f"CRM owner is now {need.crm_owner_id}"
         if reason is None:
             held[key] = h
@@ -226,18 +228,16 @@ def plan_assignments(
 
     rest = []
     for n in open_needs:  # holders the rules or the CRM name outright come first, so loads include them
-        eligible = {c.user_id for c in candidates.get((n.segment, n.role), [])}
         if n.assign_to is not None:
             assign(n, n.assign_to, None)
-        elif n.role == "csm" and follow_crm_owner and n.crm_owner_id in eligible:
+        elif n.role == "csm" and follow_crm_owner and n.crm_owner_id in eligible.get((n.segment, n.role), nobody):
             assign(n, n.crm_owner_id, "CRM owner")
         else:
             rest.append(n)
     balanced = []
     for n in rest:
         before = previous.get((n.account_id, n.role))
-        eligible = {c.user_id for c in candidates.get((n.segment, n.role), [])}
-        if before in eligible and loads.has_room(before):
+        if before in eligible.get((n.segment, n.role), nobody) and loads.has_room(before):
             assign(n, before, f"previous {n.role.replace('_', ' ')}")
         else:
             balanced.append(n)
