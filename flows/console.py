@@ -80,6 +80,11 @@ def print_summary(summary: dict, seconds: float) -> None:
     if ph:
         t.add_row("journey phases", "skipped (a later day is already recorded)" if ph.get("skipped_backfill") else
                   f"{ph['entered']} new, {ph['changed']} changed, {ph['unchanged']} unchanged")
+    o = summary.get("assignments") or {}
+    if o:
+        t.add_row("ownership", f"skipped: {o['skipped']}" if o.get("skipped") else
+                  f"{o['assigned']} assigned, {o['released']} released, {o['kept']} kept, {o['unfilled']} unfilled; "
+                  f"pooled to-dos {o['contacts_created']} created, {o['contacts_open']} open")
     a = summary["alerts"]
     t.add_row("alerts", "skipped (a later day is already reconciled)" if a.get("skipped_backfill") else
               f"{a['opened']} opened, {a['reopened']} reopened, {a['resolved']} resolved, "

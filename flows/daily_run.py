@@ -14,6 +14,7 @@ from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.journey import PhaseRunResult, reconcile_phases
 from flows.actions.playbooks import PlaybookRunResult, progress_lines, reconcile_playbooks
+from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -38,6 +39,7 @@ class RunSummary:
     models_built: int = 0
     tests_passed: int = 0
     phases: dict = field(default_factory=dict)
+    assignments: dict = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     playbooks: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
@@ -56,6 +58,24 @@ def phases_task(warehouse: Path, as_of: date) -> PhaseRunResult:
         moves = ", ".join(f"{k} {v}" for k, v in sorted(result.transitions.items(), key=lambda kv: -kv[1])[:6])
         rep.done(f"{result.entered} new, {result.changed} changed phase, {result.unchanged} unchanged"
                  + (f" ({moves})" if moves else ""))
+    return result
+
+
+@task(name="reconcile-assignments")
+def assignments_task(config: Config, as_of: date) -> AssignmentRunResult:
+    """Owners and pooled to-dos; idempotent, and a backfill before recorded history is skipped."""
+    rep = progress.reporter()
+    rep.stage("reconcile assignments")
+    with session(config.path("warehouse")) as con:
+        result = reconcile_assignments(con, config, as_of)
+    if result.skipped:
+        rep.done(f"skipped: {result.skipped}")
+    else:
+        rep.done(f"{result.assigned} assigned, {result.released} released, {result.kept} kept, "
+                 f"{result.unfilled} unfilled; pooled to-dos: {result.contacts_created} created, "
+                 f"{result.contacts_done} done, {result.contacts_open} open")
+    for line in result.notes[:10]:
+        rep.note(line)
     return result
 
 
@@ -117,6 +137,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         built = dbt_build(config, as_of)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         summary.phases = asdict(phases_task(warehouse, as_of))
+        summary.assignments = asdict(assignments_task(config, as_of))
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
         summary.playbooks = asdict(playbooks_task(config, as_of))
         summary.emails = asdict(deliver_task(config))

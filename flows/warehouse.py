@@ -79,6 +79,8 @@ create table if not exists ops.assignments (
     reason          varchar not null,
     created_at      timestamp not null
 );
+-- why a holding ended; `reason` keeps why it began (a row is never changed except to release it)
+alter table ops.assignments add column if not exists release_reason varchar;
 
 create table if not exists ops.tasks (
     task_id         varchar primary key,
