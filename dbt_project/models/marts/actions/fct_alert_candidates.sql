@@ -2,7 +2,7 @@
 -- the catalogue (one int_alerts__<rule> model each; settings in var alert_rules). Adds severity,
 -- routing and the reminder policy; flows/actions/alerts.py opens what is new, keeps what
 -- persists, resolves what cleared. Routing: `owner` -> the rule's owner (task owner, CSM) or the
--- account's CSM, else recipients.unassigned; `leader` -> recipients.cs_leader; `both` -> owner,
+-- account's CSM (assigned, else CRM owner), else recipients.unassigned; `leader` -> recipients.cs_leader; `both` -> owner,
 -- with the CS leader in copy.
 {%- set rules = var('alert_rules') %}
 with unioned as (
@@ -27,8 +27,22 @@ settings as (
     {%- endfor %}
 ),
 
+-- the account's CSM: the current csm assignment (ops.assignments, as the last run left it), else
+-- the CRM owner; pooled accounts (a pool owns them) fall back to the CRM owner or the catch-all
+assigned as (
+    select assignments.account_id, assignments.user_id, team.email
+    from {{ source('ops', 'assignments') }} as assignments
+    inner join {{ ref('stg_crm__team') }} as team on assignments.user_id = team.user_id
+    where assignments.role = 'csm' and assignments.released_as_of is null
+),
+
 accounts as (
-    select account_id, owner_csm_id, owner_email from {{ ref('dim_accounts') }}
+    select
+        dim.account_id,
+        coalesce(assigned.user_id, dim.owner_csm_id) as owner_csm_id,
+        coalesce(assigned.email, dim.owner_email) as owner_email
+    from {{ ref('dim_accounts') }} as dim
+    left join assigned on dim.account_id = assigned.account_id
 ),
 
 routed as (
