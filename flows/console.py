@@ -95,7 +95,9 @@ def print_summary(summary: dict, seconds: float) -> None:
                   f"{pb['started']} started, {pb['held_out']} held out, {pb['tasks_created']} tasks, "
                   f"{pb['emails_queued']} emails, {sum(pb['closed'].values())} closed")
     e = summary["emails"]
-    line = f"{a['digests_queued']} queued, {e['sent']} sent, {e['failed']} failed"
+    queued = (a.get("digests_queued") or 0) + sum(
+        (summary.get(k) or {}).get("emails_queued") or 0 for k in ("playbooks", "campaigns", "surveys"))
+    line = f"{queued} queued, {e['sent']} sent, {e['failed']} failed"
     extra = {"recovered": "recovered after an interrupted send", "deferred": "deferred",
              "suppressed": "suppressed", "unconfirmed": "unconfirmed (steward deliver --release-unconfirmed)"}
     line += "".join(f", {e[k]} {label}" for k, label in extra.items() if e.get(k))
