@@ -109,22 +109,26 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
     closed: Counter = Counter()
     con.execute("begin transaction")
     try:
+        run_rows, task_rows = [], []
         for pb_name, acct in sorted(to_start):
             pb = books[pb_name]
             rid = run_id(pb_name, acct, as_of)
             held = is_held_out(pb, acct, as_of)
             seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
-            con.execute("insert into ops.playbook_runs (run_id, playbook, account_id, episode_start, status, "
-                        "trigger_reason, owner_id, segment, health_at_start, created_at) "
-                        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now()) on conflict do nothing",
-                        [rid, pb_name, acct, as_of, "held_out" if held else "active", eligible[(pb_name, acct)],
-                         owner, seg, health])
+            run_rows.append((rid, pb_name, acct, as_of, "held_out" if held else "active", eligible[(pb_name, acct)],
+                             owner, seg, health))
             if held:
                 result.held_out += 1
                 continue
             result.started += 1
             result.per_playbook[pb_name] = result.per_playbook.get(pb_name, 0) + 1
-            result.tasks_created += _create_tasks(con, pb, rid, acct, as_of, owners, account_name)
+            task_rows += _task_rows(pb, rid, acct, as_of, owners, account_name)
+        _bulk_insert(con, "ops.playbook_runs", ("run_id", "playbook", "account_id", "episode_start", "status",
+                                                "trigger_reason", "owner_id", "segment", "health_at_start"), run_rows)
+        _bulk_insert(con, "ops.tasks", ("task_id", "account_id", "owner_id", "title", "source", "source_ref",
+                                        "created_as_of", "due_date"), task_rows, extra="'open', now()",
+                     extra_columns=("status", "created_at"))
+        result.tasks_created = len(task_rows)
         for key in sorted(ended):
             rid, status, _ = open_eps[key]
             con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
@@ -148,21 +152,34 @@ class _AllExits:
 _ALL_EXITS = _AllExits()
 
 
-def _create_tasks(con, pb: Playbook, rid: str, account_id: str, as_of: date, owners: dict,
-                  account_name: str | None) -> int:
+def _task_rows(pb: Playbook, rid: str, account_id: str, as_of: date, owners: dict,
+               account_name: str | None) -> list[tuple]:
     account_name = account_name or account_id
-    rows = []
-    for i, step in enumerate(pb.steps):
-        if step.task is None:
-            continue
-        rows.append([task_id(rid, i), account_id, _owner_for(owners, account_id, step.owner_role),
-                     step.task.replace("{account_name}", account_name), f"playbook:{pb.name}", rid, as_of,
-                     as_of + timedelta(days=step.due_days)])
-    if rows:
-        con.executemany("insert into ops.tasks (task_id, account_id, owner_id, title, source, source_ref, "
-                        "created_as_of, due_date, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'open', now()) "
-                        "on conflict do nothing", rows)
-    return len(rows)
+    return [(task_id(rid, i), account_id, _owner_for(owners, account_id, step.owner_role),
+             step.task.replace("{account_name}", account_name), f"playbook:{pb.name}", rid, as_of,
+             as_of + timedelta(days=step.due_days))
+            for i, step in enumerate(pb.steps) if step.task is not None]
+
+
+def _bulk_insert(con, table: str, columns: tuple[str, ...], rows: list[tuple], extra: str = "now()",
+                 extra_columns: tuple[str, ...] = ("created_at",)) -> None:
+    """Insert many rows in one statement (row-by-row inserts cost ~7 ms each in DuckDB)."""
+    if not rows:
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    con.register("_steward_rows", frame)
+    try:
+        cols = ", ".join(columns)
+        casts = ", ".join(f"cast({c} as {_TYPES.get(c, 'varchar')})" for c in columns)
+        con.execute(f"insert into {table} ({cols}, {', '.join(extra_columns)}) "
+                    f"select {casts}, {extra} from _steward_rows on conflict do nothing")
+    finally:
+        con.unregister("_steward_rows")
+
+
+_TYPES = {"episode_start": "date", "created_as_of": "date", "due_date": "date", "health_at_start": "double"}
 
 
 def _close(con, rid: str, as_of: date, status: str, reason: str) -> None:
