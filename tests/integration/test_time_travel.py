@@ -133,6 +133,7 @@ def test_phase_history_has_one_current_stay_per_account(travelled):
 
 
 @pytest.mark.scale
+@pytest.mark.timeout(3 * 3600)
 def test_sixty_days_on_500_accounts(prefect_harness, tmp_path):
     """The issue's time-travel run; numbers go to bench/results/time_travel-<date>.json."""
     as_of = date(2026, 6, 30)
