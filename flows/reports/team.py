@@ -72,11 +72,19 @@ def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[str,
                               order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                                        a.first_as_of""", [csm["user_id"]])
         # CRM tasks and Steward's own (pooled reach-outs, playbook steps) together
-        tasks = rows(con, """select t.title, t.due_date, t.source, d.account_name
-                             from intermediate.int_tasks__all t left join marts.dim_accounts d using (account_id)
+        tasks = rows(con, """with t as (
+                                 select title, due_at::date as due_date, source, account_id, owner_id,
+                                        completed_at::date as completed_date
+                                 from staging.stg_crm__tasks
+                                 union all
+                                 select title, due_date, source, account_id, owner_id,
+                                        case when status = 'done' then completed_as_of end
+                                 from ops.tasks where status <> 'cancelled' and created_as_of <= ?)
+                             select t.title, t.due_date, t.source, d.account_name
+                             from t left join marts.dim_accounts d using (account_id)
                              where t.owner_id = ? and t.due_date <= ?
                                and (t.completed_date is null or t.completed_date > ?)
-                             order by t.due_date""", [csm["user_id"], soon, as_of])
+                             order by t.due_date""", [as_of, csm["user_id"], soon, as_of])
         r.kpis += [("Open alerts", str(len(alerts))), ("Tasks due or overdue", str(len(tasks)))]
         r.tables.append(Table("Open alerts", ["Severity", "Account", "Alert", "Since"],
                               [[a["severity"], a["account_name"], a["title"], a["first_as_of"]] for a in alerts],
