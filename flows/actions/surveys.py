@@ -494,8 +494,10 @@ def import_responses(con: duckdb.DuckDBPyConnection, landing: Path, file: Path,
             bad(n, "responded_at", f"{when_text} is before the invitation was sent ({sent})")
         elif when > now + timedelta(minutes=5):
             bad(n, "responded_at", f"{when_text} is in the future")
-        if score is None or when is None or answered is not None or inv_id in pending:
-            out.already += answered is not None or inv_id in pending
+        if answered is not None or inv_id in pending:  # answered before, or in an earlier import file
+            out.already += 1
+            continue
+        if score is None or when is None:
             continue
         comment = (r.get("comment") or "").strip()
         contract_rows.append([inv_id, account_id, contact_id, kind, str(int(score)), comment,
