@@ -618,6 +618,105 @@ def tasks_done(
         raise typer.Exit(1)
 
 
+survey_app = typer.Typer(no_args_is_help=True, help=(
+    "Surveys: send an ad-hoc survey, import answers collected with the token links, list invitations.\n\n"
+    "Example: steward survey import answers.csv; steward survey send product_feedback --dry-run; "
+    "steward survey list"))
+app.add_typer(survey_app, name="survey")
+
+
+@survey_app.command("import")
+def survey_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns token, score, comment (optional), responded_at.")],
+    config: ConfigOpt = None, workspace: WorkspaceOpt = None, landing: LandingOpt = None,
+) -> None:
+    """Validate answers (token, score, comment, responded_at) and write them to the landing folder.
+
+    The next `steward run` (or `steward ingest`) loads them through the ledger and the quality
+    gate, and marks their invitations answered. Importing the same file twice adds nothing.
+
+    Example: steward survey import ~/Downloads/nps-answers.csv
+    """
+    from flows.actions.surveys import SurveyError, import_responses
+
+    cfg = build_config(config, workspace, landing)
+    with _alerts_session(cfg) as con:
+        try:
+            result = import_responses(con, cfg.path("landing"), file.expanduser().resolve())
+        except SurveyError as exc:
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
+    per = ", ".join(f"{k} {v}" for k, v in sorted(result.by_survey.items()))
+    if result.written:
+        console.print(f"[green]✓[/] {result.written} answer(s) ({per}) -> {result.path}")
+        console.print("  loaded by the next `steward run` (or `steward ingest`)")
+    else:
+        console.print(f"[green]✓[/] nothing new: {result.rows_read} row(s) read, {result.already} already imported")
+    if result.written and result.already:
+        console.print(f"  {result.already} row(s) skipped: already imported")
+
+
+@survey_app.command("send")
+def survey_send(
+    name: Annotated[str, typer.Argument(help="An ad-hoc survey from steward.yml surveys.adhoc.")],
+    as_of: AsOf = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count who would be invited; send nothing.")] = False,
+    config: ConfigOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Invite an ad-hoc survey's audience (contacts not yet invited) at the marts' as_of; `deliver` sends.
+
+    Example: steward survey send product_feedback --dry-run
+    """
+    from flows.actions.surveys import SurveyError, send_adhoc
+
+    cfg = build_config(config, workspace)
+    day = _parse_date(as_of) if as_of else None
+    with _alerts_session(cfg) as con:
+        try:
+            r = send_adhoc(con, cfg, name, day, dry_run=dry_run)
+        except SurveyError as exc:
+            _fail(str(exc))
+    skipped = ", ".join(f"{v} {k}" for k, v in sorted(r.skipped.items()))
+    verb = "would invite" if dry_run else "invited"
+    console.print(f"[green]✓[/] {r.survey} at {r.as_of}: audience {r.audience}, {verb} "
+                  f"{r.would_invite if dry_run else r.invited}" + (f"; not invited: {skipped}" if skipped else ""))
+    for account, email in r.sample:
+        console.print(f"    {escape(account)}: {escape(email)}")
+    if not dry_run and r.invited:
+        console.print("queued: `steward deliver` (or the next `steward run`) sends them")
+
+
+@survey_app.command("list")
+def survey_list(
+    invitations: Annotated[bool, typer.Option("--invitations", help="List invitations, not totals.")] = False,
+    survey: Annotated[Optional[str], typer.Option(help="Only this survey (nps, onboarding, an ad-hoc name).")] = None,
+    account: Annotated[Optional[str], typer.Option(help="Only this account_id.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+    config: ConfigOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Invitations and answers per survey (response rate, average score, NPS), or the invitations.
+
+    Example: steward survey list --invitations --survey nps --account A000042
+    """
+    from rich.table import Table
+
+    from flows.actions.surveys import list_invitations, survey_counts
+
+    with _alerts_session(build_config(config, workspace)) as con:
+        rows = list_invitations(con, survey, account) if invitations else survey_counts(con)
+    if not invitations:
+        rows = [r for r in rows if survey is None or r["survey"] == survey]
+    table = Table(title=f"{len(rows)} {'invitation(s)' if invitations else 'survey(s)'}")
+    cols = list(rows[0]) if rows else ["survey", "invitations", "answered"]
+    for c in cols:
+        table.add_column(c, no_wrap=c == "invitation_id")
+    for r in rows[:limit]:
+        table.add_row(*["" if r[c] is None else escape(str(r[c])) for c in cols])
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"... {len(rows) - limit} more (--limit)")
+
+
 def main() -> None:
     app()
 

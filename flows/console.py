@@ -94,6 +94,13 @@ def print_summary(summary: dict, seconds: float) -> None:
         t.add_row("playbooks", "skipped (a later day is already recorded)" if pb.get("skipped_backfill") else
                   f"{pb['started']} started, {pb['held_out']} held out, {pb['tasks_created']} tasks, "
                   f"{pb['emails_queued']} emails, {sum(pb['closed'].values())} closed")
+    sv = summary.get("surveys")
+    if sv:
+        invited = ", ".join(f"{k} {v}" for k, v in sorted(sv["invited"].items())) or "0"
+        later = sum(sv.get("not_yet", {}).values())
+        t.add_row("surveys", "skipped (a later day already has invitations)" if sv.get("skipped_backfill") else
+                  f"invited: {invited}; {sv['responses_recorded']} answer(s) recorded"
+                  + (f"; {later} NPS due later (max_per_run)" if later else ""))
     e = summary["emails"]
     queued = (a.get("digests_queued") or 0) + sum(
         (summary.get(k) or {}).get("emails_queued") or 0 for k in ("playbooks", "campaigns", "surveys"))

@@ -15,6 +15,7 @@ from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.journey import PhaseRunResult, reconcile_phases
 from flows.actions.playbooks import PlaybookRunResult, progress_lines, reconcile_playbooks
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
+from flows.actions.surveys import SurveyRunResult, progress_line as survey_progress_line, reconcile_surveys
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -42,6 +43,7 @@ class RunSummary:
     assignments: dict = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     playbooks: dict = field(default_factory=dict)
+    surveys: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
 
 
@@ -106,6 +108,17 @@ def playbooks_task(config: Config, as_of: date) -> PlaybookRunResult:
     return result
 
 
+@task(name="reconcile-surveys")
+def surveys_task(config: Config, as_of: date) -> SurveyRunResult:
+    """Idempotent: one invitation per (survey, contact, period); answers matched by dbt are recorded."""
+    rep = progress.reporter()
+    rep.stage("reconcile surveys")
+    with session(config.path("warehouse")) as con:
+        result = reconcile_surveys(con, config, as_of)
+    rep.done(survey_progress_line(result))
+    return result
+
+
 @task(name="deliver-outbox", retries=2, retry_delay_seconds=[2, 10])
 def deliver_task(config: Config) -> DrainResult:
     """Drain ops.outbox; retrying is safe because the outbox makes sends exactly-once."""
@@ -140,6 +153,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.assignments = asdict(assignments_task(config, as_of))
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
         summary.playbooks = asdict(playbooks_task(config, as_of))
+        summary.surveys = asdict(surveys_task(config, as_of))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         status = "succeeded"

@@ -150,6 +150,33 @@ create table if not exists ops.suppressions (
 """
 
 
+# Surveys (flows/actions/surveys.py): one invitation per (survey, contact, period). The token is
+# the secret in the response link; invitation_id is the public id (marts, the outbox key, and the
+# response_id an imported answer gets). Responses are matched back by dbt (int_surveys__matches).
+SURVEYS_DDL = """
+create table if not exists ops.survey_invitations (
+    invitation_id   varchar primary key,       -- si_<hash of survey, contact, period>
+    token           varchar not null unique,   -- secrets.token_urlsafe: never in marts, logs or keys
+    survey          varchar not null,          -- nps | onboarding | <ad-hoc survey name>
+    kind            varchar not null,          -- the contract's survey value answers carry: nps | onboarding | csat
+    contact_id      varchar not null,
+    account_id      varchar not null,
+    email           varchar not null,
+    period          varchar not null,          -- nps/ad-hoc: day sent; onboarding: day its stay began; once
+    scale_min       integer not null,
+    scale_max       integer not null,
+    sent_as_of      date not null,
+    reason          varchar not null,
+    message_key     varchar not null,          -- ops.outbox idempotency key
+    response_id     varchar,                   -- set once an answer is matched (landed or imported)
+    responded_at    timestamp,
+    score           double,
+    created_at      timestamp not null,
+    unique (survey, contact_id, period)
+);
+"""
+
+
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with Steward's schemas in place."""
     path = Path(path)
@@ -157,6 +184,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("set enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     con.execute(OPS_DDL)
+    con.execute(SURVEYS_DDL)
     return con
 
 
