@@ -729,7 +729,9 @@ def campaign_send(
     q = out.queue
     console.print(f"[green]✓[/] {out.scheduled:,} scheduled for {escape(name)}; "
                   + (f"none queued now: outside the send window {q.window}" if q.window_closed
-                     else f"{q.total_queued:,} queued now") + (f", {q.pending:,} pending for later runs" if q.pending else ""))
+                     else f"{q.queued.get(name, 0):,} queued now")
+                  + (f", {out.waiting:,} wait for later runs (send window, max_per_run, one a day per address)"
+                     if out.waiting else ""))
     other = {k: v for k, v in q.queued.items() if k != name}
     if other:
         console.print("  also queued what was pending: " + ", ".join(f"{k} {v}" for k, v in sorted(other.items())))

@@ -485,6 +485,7 @@ class SendOutcome:
     scheduled: int
     selection: Selection
     queue: QueueResult
+    waiting: int = 0  # this campaign's emails still pending (window, rate or daily cap)
 
 
 def send(con: duckdb.DuckDBPyConnection, config: Config, name: str, as_of: date,
@@ -500,7 +501,10 @@ def send(con: duckdb.DuckDBPyConnection, config: Config, name: str, as_of: date,
     def body() -> SendOutcome:
         selection = _select(con, sql, params, as_of)
         scheduled = _schedule(con, as_of)
-        return SendOutcome(scheduled, selection, queue_pending(con, config, as_of, now))
+        queue = queue_pending(con, config, as_of, now)
+        waiting = con.execute("select count(*) from ops.campaign_sends where campaign = ? and status = 'pending'",
+                              [name]).fetchone()[0]
+        return SendOutcome(scheduled, selection, queue, waiting)
 
     return _in_transaction(con, body)
 

@@ -239,7 +239,8 @@ def test_waiting_emails_are_cancelled_when_the_contact_unsubscribes_or_the_campa
     account(con, "A")
     for cid in ("ana", "ben", "cy"):
         contact(con, cid, "A")
-    assert send(con, cfg, "release", DAY, now=CLOSED).queue.pending == 3
+    waits = send(con, cfg, "release", DAY, now=CLOSED)
+    assert waits.queue.window_closed and waits.queue.pending == waits.waiting == 3
     con.execute("update staging.stg_crm__contacts set unsubscribed_at = ? where contact_id = 'ana'", [DAY])
     suppress(con, "ben@example.com", "spam_report", "sendgrid")
     out = queue_pending(con, cfg, DAY, now=OPEN)
