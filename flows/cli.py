@@ -715,6 +715,125 @@ def survey_list(
     console.print(table)
     if len(rows) > limit:
         console.print(f"... {len(rows) - limit} more (--limit)")
+campaign_app = typer.Typer(no_args_is_help=True, help=(
+    "Customer email campaigns: list them, preview who a campaign would reach (a dry run), send a bulk one.\n\n"
+    "Example: steward campaign preview feature_sso; steward campaign send feature_sso --yes"))
+app.add_typer(campaign_app, name="campaign")
+CampaignName = Annotated[str, typer.Argument(help="Campaign name, from `steward campaign list`.")]
+
+
+def _campaign_call(fn, *args, **kwargs):
+    from flows.actions.campaigns import CampaignError
+
+    try:
+        return fn(*args, **kwargs)
+    except CampaignError as exc:
+        _fail(str(exc))
+
+
+@campaign_app.command("list")
+def campaign_list(config: ConfigOpt = None, workspace: WorkspaceOpt = None) -> None:
+    """Every configured campaign (automatic and bulk) with its audience and emails sent, pending, cancelled.
+
+    Example: steward campaign list
+    """
+    from rich.table import Table
+
+    from flows.actions.campaigns import list_campaigns
+
+    cfg = build_config(config, workspace)
+    with _alerts_session(cfg) as con:
+        rows = list_campaigns(con, cfg)
+    c = cfg.campaigns
+    table = Table(title=f"campaigns (send window {c.send_window_utc.label()}, at most {c.max_per_run} per run)")
+    table.add_column("name", no_wrap=True)
+    for name in ("kind", "audience", "sent", "pending", "cancelled", "last queued"):
+        table.add_column(name)
+    for r in rows:
+        kind = r["kind"] + ("" if r["enabled"] else " (off)")
+        table.add_row(r["name"], kind, escape(r["audience"]), str(r["sent"]), str(r["pending"]),
+                      str(r["cancelled"]), str(r["last_queued"] or ""))
+    console.print(table)
+
+
+@campaign_app.command("preview")
+def campaign_preview(name: CampaignName, as_of: AsOf = None, config: ConfigOpt = None,
+                     workspace: WorkspaceOpt = None) -> None:
+    """Dry run: how many contacts would get the campaign, how many are left out and why, sample addresses.
+    Sends and records nothing. Automatic campaigns are previewed as the last build decided them.
+
+    Example: steward campaign preview feature_sso --as-of 2026-06-30
+    """
+    from flows.actions.campaigns import AUTOMATIC_CAMPAIGNS, last_build_as_of, preview
+
+    cfg = build_config(config, workspace)
+    with _alerts_session(cfg) as con:
+        day = _parse_date(as_of) if as_of or name not in AUTOMATIC_CAMPAIGNS else (last_build_as_of(con) or date.today())
+        p = _campaign_call(preview, con, cfg, name, day)
+    _print_selection(p.selection, name, day)
+    if p.automatic:
+        console.print(f"  (targets as built for {p.built_as_of}; the daily run schedules them)")
+    elif p.built_as_of and p.built_as_of != day:
+        console.print(f"  (segments and phases as built for {p.built_as_of})")
+    n = p.selection.total_eligible
+    if not p.window_open:
+        console.print(f"  outside the send window {p.window} now: a send would schedule them for the next run")
+    elif n > p.max_per_run:
+        console.print(f"  at most {p.max_per_run} are queued per run: {-(-n // p.max_per_run)} runs to queue all")
+    console.print("  nothing was sent or recorded")
+
+
+def _print_selection(sel, name: str, day: date) -> None:
+    from flows.actions.campaigns import EXCLUSION_ORDER
+
+    console.print(f"[bold]{escape(name)}[/] at {day}: [green]{sel.total_eligible:,}[/] contact(s) would get it")
+    left_out = sum(sel.excluded.values())
+    if left_out:
+        reasons = sorted(sel.excluded.items(), key=lambda kv: (EXCLUSION_ORDER + (kv[0],)).index(kv[0]))
+        console.print(f"  left out {left_out:,}: " + ", ".join(f"{reason} {n:,}" for reason, n in reasons))
+    if sel.samples:
+        console.print("  e.g. " + ", ".join(escape(s) for s in sel.samples))
+
+
+@campaign_app.command("send")
+def campaign_send(
+    name: CampaignName,
+    as_of: AsOf = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    config: ConfigOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Send a bulk campaign: schedule it for its audience (each contact once, ever) and queue what the
+    send window and max_per_run allow; `steward deliver` (or the next run) sends, later runs queue the rest.
+
+    Example: steward campaign send feature_sso --yes
+    """
+    from flows.actions.campaigns import preview, send
+
+    cfg = build_config(config, workspace)
+    day = _parse_date(as_of)
+    with _alerts_session(cfg) as con:
+        p = _campaign_call(preview, con, cfg, name, day, samples=0)
+        if not p.automatic:
+            _print_selection(p.selection, name, day)
+        if not p.automatic and p.selection.total_eligible == 0:
+            console.print("nothing to send")
+            return
+        if not p.automatic and not yes and not typer.confirm(
+                f"Send {name} to {p.selection.total_eligible:,} contact(s)?", default=False):
+            _fail("cancelled; nothing was sent")
+        out = _campaign_call(send, con, cfg, name, day)
+    q = out.queue
+    console.print(f"[green]✓[/] {out.scheduled:,} scheduled for {escape(name)}; "
+                  + (f"none queued now: outside the send window {q.window}" if q.window_closed
+                     else f"{q.queued.get(name, 0):,} queued now")
+                  + (f", {out.waiting:,} wait for later runs (send window, max_per_run, one a day per address)"
+                     if out.waiting else ""))
+    other = {k: v for k, v in q.queued.items() if k != name}
+    if other:
+        console.print("  also queued what was pending: " + ", ".join(f"{k} {v}" for k, v in sorted(other.items())))
+    if q.total_queued:
+        console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 
 
 def main() -> None:

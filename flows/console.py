@@ -101,6 +101,9 @@ def print_summary(summary: dict, seconds: float) -> None:
         t.add_row("surveys", "skipped (a later day already has invitations)" if sv.get("skipped_backfill") else
                   f"invited: {invited}; {sv['responses_recorded']} answer(s) recorded"
                   + (f"; {later} NPS due later (max_per_run)" if later else ""))
+    cp = summary.get("campaigns")
+    if cp:
+        t.add_row("campaigns", _campaign_cell(cp))
     e = summary["emails"]
     queued = (a.get("digests_queued") or 0) + sum(
         (summary.get(k) or {}).get("emails_queued") or 0 for k in ("playbooks", "campaigns", "surveys"))
@@ -118,3 +121,19 @@ def print_summary(summary: dict, seconds: float) -> None:
         "Query the marts:  [bold]steward sql \"select * from marts.dim_accounts limit 5\"[/]\n"
         f"  or in Python:   duckdb.connect('{summary['warehouse']}', read_only=True)"
     )
+
+
+def _campaign_cell(cp: dict) -> str:
+    """Campaign emails scheduled and queued this run, and why some wait (window, rate, cap)."""
+    if cp.get("skipped_backfill"):
+        return "skipped (a later day is already scheduled)"
+    per = ", ".join(f"{k} {v}" for k, v in sorted(cp["queued"].items()))
+    line = f"{sum(cp['scheduled'].values())} scheduled, "
+    line += (f"none queued: outside the send window {cp['window']}" if cp.get("window_closed")
+             else f"{sum(cp['queued'].values())} queued" + (f" ({per})" if per else ""))
+    if cp.get("pending"):
+        line += f", {cp['pending']} pending"
+    left_out = sum(cp.get("excluded", {}).values())
+    if left_out:
+        line += f", {left_out} left out (unsubscribed, left, suppressed)"
+    return line

@@ -12,6 +12,8 @@ from prefect import flow, task
 
 from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
+from flows.actions.campaigns import CampaignRunResult, reconcile_campaigns
+from flows.actions.campaigns import progress_line as campaign_progress_line
 from flows.actions.journey import PhaseRunResult, reconcile_phases
 from flows.actions.playbooks import PlaybookRunResult, progress_lines, reconcile_playbooks
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
@@ -44,6 +46,7 @@ class RunSummary:
     alerts: dict[str, int] = field(default_factory=dict)
     playbooks: dict = field(default_factory=dict)
     surveys: dict = field(default_factory=dict)
+    campaigns: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
 
 
@@ -119,6 +122,18 @@ def surveys_task(config: Config, as_of: date) -> SurveyRunResult:
     return result
 
 
+@task(name="reconcile-campaigns")
+def campaigns_task(config: Config, as_of: date) -> CampaignRunResult:
+    """Idempotent: each (campaign, step, contact) is scheduled once; queuing follows the send
+    window and the per-run rate, so what waits goes out with a later run."""
+    rep = progress.reporter()
+    rep.stage("reconcile campaigns")
+    with session(config.path("warehouse")) as con:
+        result = reconcile_campaigns(con, config, as_of)
+    rep.done(campaign_progress_line(result))
+    return result
+
+
 @task(name="deliver-outbox", retries=2, retry_delay_seconds=[2, 10])
 def deliver_task(config: Config) -> DrainResult:
     """Drain ops.outbox; retrying is safe because the outbox makes sends exactly-once."""
@@ -154,6 +169,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.alerts = asdict(reconcile_task(warehouse, as_of))
         summary.playbooks = asdict(playbooks_task(config, as_of))
         summary.surveys = asdict(surveys_task(config, as_of))
+        summary.campaigns = asdict(campaigns_task(config, as_of))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         status = "succeeded"

@@ -141,6 +141,24 @@ alter table ops.alerts add column if not exists manual_resolved boolean default 
 alter table ops.alerts add column if not exists last_notified_as_of date;
 alter table ops.alerts add column if not exists notify_count integer default 0;
 
+create table if not exists ops.campaign_sends (
+    campaign        varchar not null,          -- welcome | onboarding_sequence | pooled_reach_out | <bulk name>
+    step            varchar not null,          -- once | day_<n> (sequence) | as_of opening a reach-out period
+    contact_id      varchar not null,
+    email           varchar not null,          -- lower-cased: one address gets a campaign step once
+    account_id      varchar,
+    to_name         varchar,
+    reason          varchar,                   -- why it was due (fct_campaign_targets.reason or the audience)
+    due_as_of       date not null,             -- the day it was scheduled
+    status          varchar not null,          -- pending | queued | cancelled
+    idempotency_key varchar not null unique,   -- its outbox key: campaign:<campaign>:<step>:<contact_id>
+    queued_as_of    date,
+    note            varchar,                   -- why it was cancelled
+    created_at      timestamp not null,
+    primary key (campaign, step, contact_id),
+    unique (campaign, step, email)
+);
+
 create table if not exists ops.suppressions (
     email       varchar primary key,           -- lower-cased
     reason      varchar not null,              -- unsubscribe | bounce | spam_report | manual

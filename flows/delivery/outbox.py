@@ -36,6 +36,31 @@ def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
     return True
 
 
+def enqueue_many(con: duckdb.DuckDBPyConnection, msgs: list[Message]) -> int:
+    """Record many messages in one statement (a campaign to thousands); keys already in the
+    outbox are skipped, as enqueue() does one by one. Returns how many were added."""
+    if not msgs:
+        return 0
+    import pyarrow as pa
+
+    rows = pa.table({
+        "message_id": [m.message_id for m in msgs], "idempotency_key": [m.idempotency_key for m in msgs],
+        "kind": [m.kind for m in msgs], "category": [m.category for m in msgs],
+        "to_email": [m.to_email for m in msgs], "to_name": [m.to_name for m in msgs],
+        "subject": [m.subject for m in msgs], "text_body": [m.text_body for m in msgs],
+        "html_body": [m.html_body for m in msgs], "as_of": pa.array([m.as_of for m in msgs], pa.date32()),
+        "attachments": pa.array([m.attachments_json() for m in msgs], pa.string()),
+    })
+    con.register("_steward_new_messages", rows)
+    try:
+        return con.execute(
+            f"insert into ops.outbox ({_COLUMNS}, created_at, status) "
+            f"select distinct on (idempotency_key) {_COLUMNS}, now(), 'queued' from _steward_new_messages n "
+            "where not exists (select 1 from ops.outbox o where o.idempotency_key = n.idempotency_key)"
+        ).fetchone()[0]
+    finally:
+        con.unregister("_steward_new_messages")
+
 def suppress(con: duckdb.DuckDBPyConnection, email: str, reason: str, source: str) -> None:
     """Add an address to the suppression list (unsubscribe, bounce, ...); idempotent."""
     con.execute("insert into ops.suppressions values (lower(?), ?, ?, now()) on conflict do nothing",
