@@ -28,7 +28,8 @@ next_renewal as (
     select
         *,
         case
-            when candidate_date < {{ as_of_date() }}
+            -- the start date itself is not a renewal: a plan starting on as_of renews one interval on
+            when candidate_date < {{ as_of_date() }} or candidate_date <= start_date
                 then {{ add_months('candidate_date', 'interval_months') }}
             else candidate_date
         end as next_renewal_date
