@@ -7,17 +7,20 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, Callable
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
-from flows.actions.campaigns import CampaignRunResult, reconcile_campaigns
-from flows.actions.campaigns import progress_line as campaign_progress_line
-from flows.actions.journey import PhaseRunResult, reconcile_phases
-from flows.actions.playbooks import PlaybookRunResult, progress_lines, reconcile_playbooks
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
-from flows.actions.surveys import SurveyRunResult, progress_line as survey_progress_line, reconcile_surveys
+from flows.actions.campaigns import progress_line as campaign_progress_line
+from flows.actions.campaigns import reconcile_campaigns
+from flows.actions.journey import PhaseRunResult, reconcile_phases
+from flows.actions.playbooks import progress_lines, reconcile_playbooks
+from flows.actions.surveys import progress_line as survey_progress_line
+from flows.actions.surveys import reconcile_surveys
 from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
@@ -50,87 +53,66 @@ class RunSummary:
     emails: dict[str, int] = field(default_factory=dict)
 
 
-@task(name="reconcile-phases")
-def phases_task(warehouse: Path, as_of: date) -> PhaseRunResult:
-    """Idempotent: a rerun for the same as_of records no phase change."""
-    rep = progress.reporter()
-    rep.stage("reconcile journey phases")
-    with session(warehouse) as con:
-        result = reconcile_phases(con, as_of)
-    if result.skipped_backfill:
-        rep.done(f"skipped: {as_of} is before the latest recorded phase change (history is kept as it was)")
-    else:
-        moves = ", ".join(f"{k} {v}" for k, v in sorted(result.transitions.items(), key=lambda kv: -kv[1])[:6])
-        rep.done(f"{result.entered} new, {result.changed} changed phase, {result.unchanged} unchanged"
-                 + (f" ({moves})" if moves else ""))
-    return result
+def _phase_line(r: PhaseRunResult, as_of: date) -> str:
+    if r.skipped_backfill:
+        return f"skipped: {as_of} is before the latest recorded phase change (history is kept as it was)"
+    moves = ", ".join(f"{k} {v}" for k, v in sorted(r.transitions.items(), key=lambda kv: -kv[1])[:6])
+    return f"{r.entered} new, {r.changed} changed phase, {r.unchanged} unchanged" + (f" ({moves})" if moves else "")
 
 
-@task(name="reconcile-assignments")
-def assignments_task(config: Config, as_of: date) -> AssignmentRunResult:
-    """Owners and pooled to-dos; idempotent, and a backfill before recorded history is skipped."""
+def _assignment_line(r: AssignmentRunResult, as_of: date) -> str:
+    if r.skipped:
+        return f"skipped: {r.skipped}"
+    return (f"{r.assigned} assigned, {r.released} released, {r.kept} kept, {r.unfilled} unfilled; pooled to-dos: "
+            f"{r.contacts_created} created, {r.contacts_done} done, {r.contacts_open} open")
+
+
+def _alert_line(r: AlertRunResult, as_of: date) -> str:
+    if r.skipped_backfill:
+        return f"skipped: {as_of} is before the latest reconciled day (alerts only move forward)"
+    return (f"{r.opened} opened, {r.reopened} reopened, {r.resolved} resolved, {r.persisting} still active, "
+            f"{r.woken} back from snooze; {r.digests_queued} digest(s) queued ({r.reminded} reminder(s))")
+
+
+@dataclass(frozen=True)
+class ReconcileStep:
+    """One reconciler of the daily run: its Prefect task name, its progress stage, what it does and says."""
+
+    summary_key: str
+    task_name: str
+    stage: str
+    reconcile: Callable[[Any, Config, date], Any]
+    describe: Callable[[Any, date], str]
+
+
+# In order: owners and phases first (alerts route to owners), then alerts, playbooks (which read
+# alert candidates), surveys and campaigns. Each is idempotent: a rerun of the day adds nothing.
+RECONCILE_STEPS = (
+    ReconcileStep("phases", "reconcile-phases", "reconcile journey phases",
+                  lambda con, cfg, d: reconcile_phases(con, d), _phase_line),
+    ReconcileStep("assignments", "reconcile-assignments", "reconcile assignments", reconcile_assignments,
+                  _assignment_line),
+    ReconcileStep("alerts", "reconcile-alerts", "reconcile alerts",
+                  lambda con, cfg, d: reconcile_alerts(con, d), _alert_line),
+    ReconcileStep("playbooks", "reconcile-playbooks", "reconcile playbooks", reconcile_playbooks,
+                  lambda r, d: progress_lines(r)),
+    ReconcileStep("surveys", "reconcile-surveys", "reconcile surveys", reconcile_surveys,
+                  lambda r, d: survey_progress_line(r)),
+    ReconcileStep("campaigns", "reconcile-campaigns", "reconcile campaigns", reconcile_campaigns,
+                  lambda r, d: campaign_progress_line(r)),
+)
+
+
+@task(cache_policy=NO_CACHE)
+def reconcile_step(step: ReconcileStep, config: Config, as_of: date) -> Any:
+    """Run one reconciler in its own warehouse session and report what it changed."""
     rep = progress.reporter()
-    rep.stage("reconcile assignments")
+    rep.stage(step.stage)
     with session(config.path("warehouse")) as con:
-        result = reconcile_assignments(con, config, as_of)
-    if result.skipped:
-        rep.done(f"skipped: {result.skipped}")
-    else:
-        rep.done(f"{result.assigned} assigned, {result.released} released, {result.kept} kept, "
-                 f"{result.unfilled} unfilled; pooled to-dos: {result.contacts_created} created, "
-                 f"{result.contacts_done} done, {result.contacts_open} open")
-    for line in result.notes[:10]:
+        result = step.reconcile(con, config, as_of)
+    rep.done(step.describe(result, as_of))
+    for line in (getattr(result, "notes", None) or [])[:10]:
         rep.note(line)
-    return result
-
-
-@task(name="reconcile-alerts")
-def reconcile_task(warehouse: Path, as_of: date) -> AlertRunResult:
-    """Idempotent: a rerun for the same as_of finds nothing new to open or notify."""
-    rep = progress.reporter()
-    rep.stage("reconcile alerts")
-    with session(warehouse) as con:
-        result = reconcile_alerts(con, as_of)
-    if result.skipped_backfill:
-        rep.done(f"skipped: {as_of} is before the latest reconciled day (alerts only move forward)")
-    else:
-        rep.done(f"{result.opened} opened, {result.reopened} reopened, {result.resolved} resolved, "
-                 f"{result.persisting} still active, {result.woken} back from snooze; "
-                 f"{result.digests_queued} digest(s) queued ({result.reminded} reminder(s))")
-    return result
-
-
-@task(name="reconcile-playbooks")
-def playbooks_task(config: Config, as_of: date) -> PlaybookRunResult:
-    """Idempotent: one run per trigger episode, tasks and emails keyed by run and step."""
-    rep = progress.reporter()
-    rep.stage("reconcile playbooks")
-    with session(config.path("warehouse")) as con:
-        result = reconcile_playbooks(con, config, as_of)
-    rep.done(progress_lines(result))
-    return result
-
-
-@task(name="reconcile-surveys")
-def surveys_task(config: Config, as_of: date) -> SurveyRunResult:
-    """Idempotent: one invitation per (survey, contact, period); answers matched by dbt are recorded."""
-    rep = progress.reporter()
-    rep.stage("reconcile surveys")
-    with session(config.path("warehouse")) as con:
-        result = reconcile_surveys(con, config, as_of)
-    rep.done(survey_progress_line(result))
-    return result
-
-
-@task(name="reconcile-campaigns")
-def campaigns_task(config: Config, as_of: date) -> CampaignRunResult:
-    """Idempotent: each (campaign, step, contact) is scheduled once; queuing follows the send
-    window and the per-run rate, so what waits goes out with a later run."""
-    rep = progress.reporter()
-    rep.stage("reconcile campaigns")
-    with session(config.path("warehouse")) as con:
-        result = reconcile_campaigns(con, config, as_of)
-    rep.done(campaign_progress_line(result))
     return result
 
 
@@ -164,12 +146,9 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
         built = dbt_build(config, as_of)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
-        summary.phases = asdict(phases_task(warehouse, as_of))
-        summary.assignments = asdict(assignments_task(config, as_of))
-        summary.alerts = asdict(reconcile_task(warehouse, as_of))
-        summary.playbooks = asdict(playbooks_task(config, as_of))
-        summary.surveys = asdict(surveys_task(config, as_of))
-        summary.campaigns = asdict(campaigns_task(config, as_of))
+        for step in RECONCILE_STEPS:
+            result = reconcile_step.with_options(name=step.task_name)(step, config, as_of)
+            setattr(summary, step.summary_key, asdict(result))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         status = "succeeded"
