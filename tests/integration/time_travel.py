@@ -22,6 +22,8 @@ RISK_RULES = ("health_dip", "health_trend", "touchpoint_trend", "champion_lost",
 class TravelStats:
     days: list[str] = field(default_factory=list)
     opened_per_day: list[int] = field(default_factory=list)
+    opened_non_task_per_day: list[int] = field(default_factory=list)  # without task_due / task_overdue
+    task_alerts_over_tasks: int = 0  # task alerts without a task behind them (must be 0)
     resolved_per_day: list[int] = field(default_factory=list)
     digests_per_day: list[int] = field(default_factory=list)
     phase_changes_per_day: list[int] = field(default_factory=list)
@@ -63,6 +65,14 @@ def travel(cfg, first: date, days: int) -> TravelStats:
             "select count(*) - count(distinct (rule, coalesce(account_id, ''), subject)) from ops.alerts").fetchone()[0]
         stats.duplicate_emails = con.execute(
             "select count(*) - count(distinct idempotency_key) from ops.outbox").fetchone()[0]
+        per_day = dict(con.execute(
+            "select first_as_of, count(*) from ops.alerts where rule not in ('task_due', 'task_overdue') "
+            "group by 1").fetchall())
+        stats.opened_non_task_per_day = [per_day.get(date.fromisoformat(d), 0) for d in stats.days]
+        stats.task_alerts_over_tasks = con.execute(
+            "select count(*) from ops.alerts a where a.rule in ('task_due', 'task_overdue') and not exists ("
+            "select 1 from ops.tasks t where t.task_id = a.subject union all "
+            "select 1 from staging.stg_crm__tasks c where c.task_id = a.subject)").fetchone()[0]
         first_alert = dict(con.execute(
             "select account_id, min(first_as_of) from ops.alerts where list_contains(?, rule) group by 1",
             [list(RISK_RULES)]).fetchall())
