@@ -28,6 +28,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _require_unique_names(items: list, what: str) -> list:
+    """Validator body shared by every list of named things (playbooks, campaigns, surveys)."""
+    names = [item.name for item in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what} names must be unique; repeated: {', '.join(dupes)}")
+    return items
+
+
 class Paths(_Section):
     """Where Steward keeps its files; relative paths resolve against the workspace."""
 
@@ -483,11 +492,7 @@ class Campaigns(_Section):
     @field_validator("bulk")
     @classmethod
     def _unique_names(cls, v: list[BulkCampaign]) -> list[BulkCampaign]:
-        names = [c.name for c in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"campaign names must be unique; repeated: {', '.join(dupes)}")
-        return v
+        return _require_unique_names(v, "campaign")
 
     def dbt_vars(self) -> dict[str, Any]:
         """What fct_campaign_targets needs (who is due which automatic campaign)."""
@@ -739,11 +744,7 @@ class Surveys(_Section):
     @field_validator("adhoc")
     @classmethod
     def _unique_names(cls, v: list[AdhocSurvey]) -> list[AdhocSurvey]:
-        names = [s.name for s in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"ad-hoc survey names must be unique; repeated: {', '.join(dupes)}")
-        return v
+        return _require_unique_names(v, "ad-hoc survey")
 
     def adhoc_survey(self, name: str) -> AdhocSurvey | None:
         return next((s for s in self.adhoc if s.name == name), None)
@@ -779,11 +780,7 @@ class Config(_Section):
     @field_validator("playbooks")
     @classmethod
     def _unique_playbooks(cls, v: list[Playbook]) -> list[Playbook]:
-        names = [p.name for p in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"playbook names must be unique; repeated: {', '.join(dupes)}")
-        return v
+        return _require_unique_names(v, "playbook")
     ownership: Ownership = Ownership()
     campaigns: Campaigns = Campaigns()
     recipients: Recipients = Recipients()
