@@ -10,3 +10,55 @@
                'mrr_dip', 'churn_tolerance', 'feature_dip', 'task_due', 'task_overdue',
                'csm_late_tasks', 'payment_overdue']) }}
 {%- endmacro %}
+
+{#- task_due / task_overdue: open tasks (int_tasks__all) matching `where`, one alert per owner and
+    due date, so a cohort of tasks falling due together is one line in the owner's digest, not one
+    alert per task. Subject `<owner_id> <due date>`; no account (a group spans accounts). A task
+    without an owner is grouped under its account's CRM owner. `when_sql` renders the due date for
+    the title ("due today", "overdue since 2026-11-19"), over `grouped` (owner_id, due_date). -#}
+{% macro task_alert_groups(rule, where, when_sql, extra_details={}) -%}
+{%- set details = {'due_date': 'cast(grouped.due_date as varchar)', 'count': 'count_tasks', 'tasks': 'task_list'} %}
+{%- do details.update(extra_details) %}
+{%- do details.update({'task_ids': 'task_ids'}) %}
+with tasks as (
+    select
+        tasks.task_id,
+        tasks.title,
+        tasks.due_date,
+        tasks.source,
+        coalesce(tasks.owner_id, accounts.owner_csm_id) as owner_id,
+        coalesce(accounts.account_name, tasks.account_id) as account_name
+    from {{ ref('int_tasks__all') }} as tasks
+    left join {{ ref('dim_accounts') }} as accounts on tasks.account_id = accounts.account_id
+    where tasks.is_open_at_as_of and ({{ where }})
+),
+
+grouped as (
+    select
+        owner_id,
+        due_date,
+        count(*) as count_tasks,
+        min(title || ' (' || coalesce(account_name, 'no account') || ')') as first_task,
+        string_agg(title || ' (' || coalesce(account_name, 'no account') || ')', '; '
+                   order by account_name, title, task_id) as task_list,
+        list(task_id order by task_id) as task_ids
+    from tasks
+    group by owner_id, due_date
+),
+
+team as (
+    select * from {{ ref('stg_crm__team') }}
+)
+
+select
+    '{{ rule }}' as rule,
+    cast(null as varchar) as account_id,
+    coalesce(grouped.owner_id, 'unowned') || ' ' || cast(grouped.due_date as varchar) as subject,
+    grouped.owner_id,
+    team.email as owner_email,
+    case when count_tasks = 1 then 'Task ' || {{ when_sql }} || ': ' || first_task
+         else cast(count_tasks as varchar) || ' tasks ' || {{ when_sql }} end as title,
+    {{ json_object(details) }} as details
+from grouped
+left join team on grouped.owner_id = team.user_id
+{%- endmacro %}

@@ -164,6 +164,9 @@ def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date) -
     return Message(key, "alert_digest", recipient, f"Steward: {title}", text, html, name, as_of=as_of)
 
 
+# grouped per owner and due date, not per account (dbt macro task_alert_groups)
+TASK_RULES = ("task_due", "task_overdue")
+
 DUE_SQL = """
     select a.alert_id, a.recipient, a.cc_recipient, a.severity, a.title, a.details, a.account_id,
            coalesce(d.account_name, a.account_id) as account_name, t.name as recipient_name,
@@ -185,8 +188,11 @@ def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     names: dict[str, str | None] = {}
     for (alert_id, recipient, cc, severity, title, details, account_id, account_name, recipient_name,
          reminder, rule) in rows:
-        alert = dict(alert_id=alert_id, severity=severity, title=title, details=json.loads(details or "{}"),
-                     account_id=account_id, account_name=account_name, reminder=reminder, rule=rule)
+        shown = {k: ", ".join(map(str, v)) if isinstance(v, list) else v
+                 for k, v in json.loads(details or "{}").items()}
+        alert = dict(alert_id=alert_id, severity=severity, title=title, details=shown, account_id=account_id,
+                     account_name=account_name, reminder=reminder, rule=rule,
+                     scope="your tasks" if rule in TASK_RULES else "portfolio-wide")
         for to in dict.fromkeys(x for x in (recipient, cc) if x):
             by_recipient.setdefault(to, []).append(alert)
             names.setdefault(to, recipient_name if to == recipient else None)

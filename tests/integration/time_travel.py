@@ -21,9 +21,12 @@ RISK_RULES = ("health_dip", "health_trend", "touchpoint_trend", "champion_lost",
 @dataclass
 class TravelStats:
     days: list[str] = field(default_factory=list)
-    opened_per_day: list[int] = field(default_factory=list)
+    opened_per_day: list[int] = field(default_factory=list)  # opened + reopened, all rules
     opened_non_task_per_day: list[int] = field(default_factory=list)  # without task_due / task_overdue
-    task_alerts_over_tasks: int = 0  # task alerts without a task behind them (must be 0)
+    opened_task_per_day: list[int] = field(default_factory=list)  # task_due / task_overdue
+    task_alerts: int = 0  # task_due / task_overdue alerts, one per owner and due date
+    task_owners: int = 0  # owners (people, pools) those alerts went to
+    task_alerts_over_tasks: int = 0  # tasks listed in task alerts that do not exist (must be 0)
     resolved_per_day: list[int] = field(default_factory=list)
     digests_per_day: list[int] = field(default_factory=list)
     phase_changes_per_day: list[int] = field(default_factory=list)
@@ -31,6 +34,14 @@ class TravelStats:
     churners: list[dict] = field(default_factory=list)  # account, churn_date, first risk alert, lead days
     duplicate_alerts: int = 0
     duplicate_emails: int = 0
+
+    def storm_days(self, first: int = 0) -> list[str]:
+        """Days (from index `first`) over the bounds: condition alerts opened > 10 % of the accounts, or
+        task alerts > 2 per owner (one due date entering task_due and one task_overdue a day, each
+        grouping all of that owner's tasks; a cohort of new tasks can add a few more)."""
+        return [d for d, cond, task in zip(self.days[first:], self.opened_non_task_per_day[first:],
+                                           self.opened_task_per_day[first:])
+                if cond > 0.1 * self.accounts or task > 2 * max(self.task_owners, 1)]
 
     @property
     def churners_alerted(self) -> int:
@@ -65,14 +76,24 @@ def travel(cfg, first: date, days: int) -> TravelStats:
             "select count(*) - count(distinct (rule, coalesce(account_id, ''), subject)) from ops.alerts").fetchone()[0]
         stats.duplicate_emails = con.execute(
             "select count(*) - count(distinct idempotency_key) from ops.outbox").fetchone()[0]
-        per_day = dict(con.execute(
-            "select first_as_of, count(*) from ops.alerts where rule not in ('task_due', 'task_overdue') "
-            "group by 1").fetchall())
-        stats.opened_non_task_per_day = [per_day.get(date.fromisoformat(d), 0) for d in stats.days]
+        for attr, cond in (("opened_non_task_per_day", "not in"), ("opened_task_per_day", "in")):
+            per_day = dict(con.execute(
+                f"select first_as_of, count(*) from ops.alerts where rule {cond} ('task_due', 'task_overdue') "
+                "group by 1").fetchall())
+            setattr(stats, attr, [per_day.get(date.fromisoformat(d), 0) for d in stats.days])
+        stats.task_owners = con.execute(
+            "select count(distinct owner_id) from ops.alerts where rule in ('task_due', 'task_overdue')").fetchone()[0]
+        # task alerts are grouped per owner and due date: every task they list must exist and be due that day
         stats.task_alerts_over_tasks = con.execute(
-            "select count(*) from ops.alerts a where a.rule in ('task_due', 'task_overdue') and not exists ("
-            "select 1 from ops.tasks t where t.task_id = a.subject union all "
-            "select 1 from staging.stg_crm__tasks c where c.task_id = a.subject)").fetchone()[0]
+            "with listed as (select unnest(cast(json_extract(details, '$.task_ids') as varchar[])) as task_id, "
+            "cast(json_extract_string(details, '$.due_date') as date) as due_date from ops.alerts "
+            "where rule in ('task_due', 'task_overdue')), "
+            "known as (select task_id, due_date from ops.tasks union all "
+            "select task_id, cast(due_at as date) from staging.stg_crm__tasks) "
+            "select count(*) from listed where not exists (select 1 from known k "
+            "where k.task_id = listed.task_id and k.due_date = listed.due_date)").fetchone()[0]
+        stats.task_alerts = con.execute(
+            "select count(*) from ops.alerts where rule in ('task_due', 'task_overdue')").fetchone()[0]
         first_alert = dict(con.execute(
             "select account_id, min(first_as_of) from ops.alerts where list_contains(?, rule) group by 1",
             [list(RISK_RULES)]).fetchall())
