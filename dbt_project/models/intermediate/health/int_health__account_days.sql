@@ -1,48 +1,24 @@
 -- Dense account x day spine behind every daily health window: each account that pays on some
 -- day of the history, every day from the spine start (90 days before the history) to as_of,
--- with whether it is a paying customer that day and the seats it has purchased.
-{{ config(materialized='table') }}
+-- with whether it is a paying customer that day and the seats it has purchased. The daily
+-- health models build the same rows for just the accounts and days they recompute (macro
+-- health_account_days), so this view is for reading and testing the spine.
+with {{ health_history_accounts() }},
 
-with subscriptions as (
-    select * from {{ ref('int_subscriptions__normalised') }}
-),
-
-days as (
-    {{ date_spine('day', health_spine_start(), as_of_date()) }}
-),
-
-paid as (
-    select account_id, start_date, end_date, seats
-    from subscriptions
-    where mrr > 0
-),
-
-accounts_in_history as (
-    select distinct account_id
-    from paid
-    where end_date is null or end_date > {{ health_history_start() }}
-),
-
-coverage as (
+scope as (
     select
-        paid.account_id,
-        days.date_day,
-        sum(paid.seats) as seats
-    from paid
-    inner join days
-        on days.date_day >= paid.start_date
-        and (paid.end_date is null or days.date_day < paid.end_date)
-    group by paid.account_id, days.date_day
-)
+        account_id,
+        {{ health_history_start() }} as compute_from,
+        {{ health_spine_start() }} as spine_start
+    from history_accounts
+),
+
+{{ health_account_days() }}
 
 select
-    accounts_in_history.account_id,
-    days.date_day,
-    coalesce(coverage.seats, 0) as seats,
-    coverage.account_id is not null as is_customer,
-    days.date_day >= {{ health_history_start() }} as is_in_history
-from accounts_in_history
-cross join days
-left join coverage
-    on accounts_in_history.account_id = coverage.account_id
-    and days.date_day = coverage.date_day
+    account_id,
+    date_day,
+    seats,
+    is_customer,
+    date_day >= compute_from as is_in_history
+from account_days

@@ -2,13 +2,58 @@
 -- (renormalised over the components with a score), the band, the change vs 7 and 30 days ago
 -- and which component moved most over 7 days. Every value on a day uses only facts known by
 -- that day, so a backfill of a past as_of reproduces the rows a daily run wrote for it.
-{{ config(materialized='table') }}
+-- Incremental: a run writes only the accounts and days macro health_recompute_scope selects,
+-- reading scores from 30 days before them for the changes, and the first 30 days of the history
+-- when its start moved (their changes compare with days that just left the history).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['account_id', 'health_date'],
+    on_schema_change='fail',
+    post_hook="{{ health_drop_placeholders() }}",
+) }}
+-- depends_on: {{ ref('int_health__input_facts') }}
+-- depends_on: {{ ref('int_subscriptions__normalised') }}
+-- depends_on: {{ ref('fct_usage_daily') }}
+-- depends_on: {{ ref('int_health__components') }}
 
 {%- set comps = health_components() %}
 
 with scores as (
     select * from {{ ref('int_health__component_scores_daily') }}
 ),
+
+{% if is_incremental() %}
+health_components_now as (
+    select * from {{ ref('int_health__components') }}
+),
+
+{{ health_recompute_scope(usage=true, dated=true, components_cte='health_components_now', day_column='health_date') }},
+
+-- once the history start moves on, the first 30 days lose the rows their changes compare with
+history_band as (
+    select
+        case when min(health_date) < {{ health_history_start() }}
+            then cast({{ dbt.dateadd('day', 30, health_history_start()) }} as date)
+            else {{ health_history_start() }}
+        end as band_end
+    from prior_rows
+),
+
+scoped_scores as (
+    select scores.*, scope.compute_from, history_band.band_end
+    from scores
+    inner join scope on scores.account_id = scope.account_id
+    cross join history_band
+    where scores.date_day >= cast({{ dbt.dateadd('day', -30, 'scope.compute_from') }} as date)
+        or scores.date_day < history_band.band_end
+),
+{% else %}
+scoped_scores as (
+    select scores.*, {{ health_history_start() }} as compute_from, {{ health_history_start() }} as band_end
+    from scores
+),
+{% endif %}
 
 totals as (
     select
@@ -18,7 +63,7 @@ totals as (
         ) / nullif(
             {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
         , 0), 4) as health_score
-    from scores
+    from scoped_scores
 ),
 
 compared as (
@@ -36,28 +81,37 @@ compared as (
     left join totals as month_ago
         on today.account_id = month_ago.account_id
         and month_ago.date_day = {{ dbt.dateadd('day', -30, 'today.date_day') }}
+    where today.date_day >= today.compute_from or today.date_day < today.band_end
+),
+
+final as (
+    select
+        account_id,
+        date_day as health_date,
+        segment,
+        utilisation,
+        {% for c in comps %}{{ c }}_score,
+        {% endfor %}
+        health_score,
+        case
+            when health_score is null then null
+            when health_score < {{ var('health_red_below') }} then 'red'
+            when health_score < {{ var('health_green_from') }} then 'amber'
+            else 'green'
+        end as health_band,
+        health_score - health_score_7d_ago as health_change_7d,
+        health_score - health_score_30d_ago as health_change_30d,
+        case
+            when greatest({% for c in comps %}move_{{ c }}{{ ", " if not loop.last }}{% endfor %}) = 0 then null
+            {% for c in comps %}
+            when move_{{ c }} = greatest({% for d in comps %}move_{{ d }}{{ ", " if not loop.last }}{% endfor %}) then '{{ c }}'
+            {% endfor %}
+        end as top_mover_7d,
+        _account_hash,
+        _dated_hash,
+        _usage_loaded_at
+    from compared
 )
 
-select
-    account_id,
-    date_day as health_date,
-    segment,
-    utilisation,
-    {% for c in comps %}{{ c }}_score,
-    {% endfor %}
-    health_score,
-    case
-        when health_score is null then null
-        when health_score < {{ var('health_red_below') }} then 'red'
-        when health_score < {{ var('health_green_from') }} then 'amber'
-        else 'green'
-    end as health_band,
-    health_score - health_score_7d_ago as health_change_7d,
-    health_score - health_score_30d_ago as health_change_30d,
-    case
-        when greatest({% for c in comps %}move_{{ c }}{{ ", " if not loop.last }}{% endfor %}) = 0 then null
-        {% for c in comps %}
-        when move_{{ c }} = greatest({% for d in comps %}move_{{ d }}{{ ", " if not loop.last }}{% endfor %}) then '{{ c }}'
-        {% endfor %}
-    end as top_mover_7d
-from compared
+select * from final
+{{ health_stale_placeholders(day_column='health_date') }}
