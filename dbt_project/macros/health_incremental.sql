@@ -55,14 +55,26 @@
     (re)loaded since (usage=true); an account whose _account_hash changed, or that has no rows, from
     the history start; an account whose inputs dated up to its last row changed (dated=true), from
     its history start too. A backfill (as_of before the last day) recomputes everything; rows after
-    as_of or before the history start are removed. components_cte (the int_health__components
+    as_of or before keep_from (default: the history start) are removed. components_cte (the int_health__components
     rows) adds which components are skipped to _account_hash, for the models that score. -#}
-{% macro health_recompute_scope(usage=false, dated=false, components_cte=none, day_column='date_day') -%}
+{% macro health_recompute_scope(usage=false, dated=false, components_cte=none, day_column='date_day',
+                                keep_from=none) -%}
+    {%- set keep_from = keep_from or health_history_start() -%}
     health_facts as (
         select * from {{ ref('int_health__input_facts') }}
     ),
 
-    {{ health_history_accounts() }},
+    health_paid_subscriptions as (
+        select * from {{ ref('int_subscriptions__normalised') }}
+        where mrr > 0
+    ),
+
+    -- the accounts paying on some day of the history: the ones daily health has rows for
+    history_accounts as (
+        select distinct account_id
+        from health_paid_subscriptions
+        where end_date is null or end_date > {{ health_history_start() }}
+    ),
 
     account_hashes as (
         select
@@ -178,7 +190,7 @@
         left join scope_start on prior_rows.account_id = scope_start.account_id
         where scope_start.account_id is null
             or prior_rows.{{ day_column }} > {{ as_of_date() }}
-            or prior_rows.{{ day_column }} < {{ health_history_start() }}
+            or prior_rows.{{ day_column }} < {{ keep_from }}
             or prior_rows.{{ day_column }} >= scope_start.compute_from
     )
     {% endif %}
@@ -200,60 +212,4 @@
 
 {% macro health_drop_placeholders() -%}
     {% if is_incremental() %}delete from {{ this }} where _account_hash is null{% endif %}
-{%- endmacro %}
-
-{#- CTEs health_paid_subscriptions and history_accounts: the accounts paying on some day of the
-    history, the ones daily health has rows for. -#}
-{% macro health_history_accounts() -%}
-    health_paid_subscriptions as (
-        select * from {{ ref('int_subscriptions__normalised') }}
-        where mrr > 0
-    ),
-
-    history_accounts as (
-        select distinct account_id
-        from health_paid_subscriptions
-        where end_date is null or end_date > {{ health_history_start() }}
-    )
-{%- endmacro %}
-
-{#- Dense account x day rows (account_id, date_day, compute_from, seats, is_customer) for each
-    account of CTE `scope`, from its spine_start to as_of. -#}
-{% macro health_account_days() -%}
-    spine_days as (
-        {{ date_spine('day', health_spine_start(), as_of_date()) }}
-    ),
-
-    scoped_days as (
-        select scope.account_id, spine_days.date_day, scope.compute_from
-        from scope
-        inner join spine_days on spine_days.date_day >= scope.spine_start
-    ),
-
-    coverage as (
-        select
-            scoped_days.account_id,
-            scoped_days.date_day,
-            sum(health_paid_subscriptions.seats) as seats
-        from scoped_days
-        inner join health_paid_subscriptions
-            on scoped_days.account_id = health_paid_subscriptions.account_id
-            and scoped_days.date_day >= health_paid_subscriptions.start_date
-            and (health_paid_subscriptions.end_date is null
-                 or scoped_days.date_day < health_paid_subscriptions.end_date)
-        group by scoped_days.account_id, scoped_days.date_day
-    ),
-
-    account_days as (
-        select
-            scoped_days.account_id,
-            scoped_days.date_day,
-            scoped_days.compute_from,
-            coalesce(coverage.seats, 0) as seats,
-            coverage.account_id is not null as is_customer
-        from scoped_days
-        left join coverage
-            on scoped_days.account_id = coverage.account_id
-            and scoped_days.date_day = coverage.date_day
-    )
 {%- endmacro %}

@@ -74,10 +74,10 @@ def test_backfill_of_a_past_day_equals_the_daily_run(built):
 
 
 def test_health_history_for_every_paying_account_and_day(built):
-    counts = q(built, """
+    counts = q(built, f"""
         select (select count(*) from marts.fct_account_health_daily) as health,
                (select count(*) from intermediate.int_health__account_days
-                where is_customer and is_in_history) as paying_days,
+                where is_customer and date_day > date '{AS_OF}' - 365) as paying_days,
                (select count(*) from marts.dim_accounts where is_paying) as paying_now,
                (select count(health_score) from marts.dim_accounts where is_paying) as scored_now""")
     assert counts["health"][0] == counts["paying_days"][0] > 10_000

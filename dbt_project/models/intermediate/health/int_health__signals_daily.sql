@@ -9,7 +9,11 @@
     post_hook="{{ health_drop_placeholders() }}",
 ) }}
 
-with accounts as (
+with spine as (
+    select * from {{ ref('int_health__account_days') }}
+),
+
+accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 
@@ -47,7 +51,12 @@ contacts as (
 
 {{ health_recompute_scope(dated=true) }},
 
-{{ health_account_days() }},
+-- the spine of each account it recomputes, from 90 days before its first recomputed day
+account_days as (
+    select spine.account_id, spine.date_day, scope.compute_from, spine.seats, spine.is_customer
+    from spine
+    inner join scope on spine.account_id = scope.account_id and spine.date_day >= scope.spine_start
+),
 
 -- touches before an account's spine fold onto its first day (keeping their real date)
 touch_days as (

@@ -3,8 +3,8 @@
 -- and which component moved most over 7 days. Every value on a day uses only facts known by
 -- that day, so a backfill of a past as_of reproduces the rows a daily run wrote for it.
 -- Incremental: a run writes only the accounts and days macro health_recompute_scope selects,
--- reading scores from 30 days before them for the changes, and the first 30 days of the history
--- when its start moved (their changes compare with days that just left the history).
+-- reading scores from 30 days before them for the changes, and the days whose 7- or 30-day
+-- comparison left the history when its start moved on.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -30,27 +30,29 @@ health_components_now as (
 
 {{ health_recompute_scope(usage=true, dated=true, components_cte='health_components_now', day_column='health_date') }},
 
--- once the history start moves on, the first 30 days lose the rows their changes compare with
-history_band as (
-    select
-        case when min(health_date) < {{ health_history_start() }}
-            then cast({{ dbt.dateadd('day', 30, health_history_start()) }} as date)
-            else {{ health_history_start() }}
-        end as band_end
-    from prior_rows
+-- when the history start moves on, rows whose day 7 or 30 days earlier just left the history
+-- lose that comparison: the days [old start + 7, start + 7) and [old start + 30, start + 30)
+history_move as (
+    select min(health_date) as old_start from prior_rows
 ),
 
 scoped_scores as (
-    select scores.*, scope.compute_from, history_band.band_end
+    select
+        scores.*,
+        scope.compute_from,
+        (scores.date_day >= {{ dbt.dateadd('day', 7, 'history_move.old_start') }}
+            and scores.date_day < {{ dbt.dateadd('day', 7, health_history_start()) }})
+        or (scores.date_day >= {{ dbt.dateadd('day', 30, 'history_move.old_start') }}
+            and scores.date_day < {{ dbt.dateadd('day', 30, health_history_start()) }}) as lost_comparison
     from scores
     inner join scope on scores.account_id = scope.account_id
-    cross join history_band
+    cross join history_move
     where scores.date_day >= cast({{ dbt.dateadd('day', -30, 'scope.compute_from') }} as date)
-        or scores.date_day < history_band.band_end
+        or scores.date_day < cast({{ dbt.dateadd('day', 30, health_history_start()) }} as date)
 ),
 {% else %}
 scoped_scores as (
-    select scores.*, {{ health_history_start() }} as compute_from, {{ health_history_start() }} as band_end
+    select scores.*, {{ health_history_start() }} as compute_from, false as lost_comparison
     from scores
 ),
 {% endif %}
@@ -81,7 +83,7 @@ compared as (
     left join totals as month_ago
         on today.account_id = month_ago.account_id
         and month_ago.date_day = {{ dbt.dateadd('day', -30, 'today.date_day') }}
-    where today.date_day >= today.compute_from or today.date_day < today.band_end
+    where today.date_day >= today.compute_from or today.lost_comparison
 ),
 
 final as (

@@ -11,7 +11,11 @@
     post_hook="{{ health_drop_placeholders() }}",
 ) }}
 
-with usage as (
+with spine as (
+    select * from {{ ref('int_health__account_days') }}
+),
+
+usage as (
     select * from {{ ref('fct_usage_daily') }}
     where usage_date <= {{ as_of_date() }}
 ),
@@ -23,7 +27,12 @@ user_days as (
 
 {{ health_recompute_scope(usage=true) }},
 
-{{ health_account_days() }},
+-- the spine of each account it recomputes, from 90 days before its first recomputed day
+account_days as (
+    select spine.account_id, spine.date_day, scope.compute_from, spine.seats, spine.is_customer
+    from spine
+    inner join scope on spine.account_id = scope.account_id and spine.date_day >= scope.spine_start
+),
 
 -- usage from each account's spine start: earlier spells end before its first computed day
 scoped_usage as (
@@ -36,6 +45,10 @@ scoped_user_days as (
     select user_days.account_id, user_days.user_id, user_days.usage_date
     from user_days
     inner join scope on user_days.account_id = scope.account_id and user_days.usage_date >= scope.spine_start
+),
+
+spine_days as (
+    {{ date_spine('day', health_spine_start(), as_of_date()) }}
 ),
 
 -- the latest usage load on or before each day (the incremental watermark)
