@@ -48,8 +48,9 @@
 
 {#- CTEs `scope` (account_id, compute_from, spine_start) and, when incremental, `stale_keys`
     (account_id, <day_column>): the accounts whose rows this run computes, each from its
-    compute_from to as_of (inputs read from spine_start = compute_from - 90, so every window is
-    full), and the existing rows this run replaces or removes.
+    compute_from to as_of (inputs read from spine_start = compute_from - lookback_days, the
+    model's longest window, so every window is full), and the existing rows this run replaces
+    or removes.
     Full refresh: every account paying on some day of the history, from the history start.
     Incremental: from the first day not computed yet, or earlier when usage of an earlier day was
     (re)loaded since (usage=true); an account whose _account_hash changed, or that has no rows, from
@@ -58,7 +59,7 @@
     as_of or before keep_from (default: the history start) are removed. components_cte (the int_health__components
     rows) adds which components are skipped to _account_hash, for the models that score. -#}
 {% macro health_recompute_scope(usage=false, dated=false, components_cte=none, day_column='date_day',
-                                keep_from=none) -%}
+                                keep_from=none, lookback_days=90) -%}
     {%- set keep_from = keep_from or health_history_start() -%}
     health_facts as (
         select * from {{ ref('int_health__input_facts') }}
@@ -178,7 +179,7 @@
         select
             account_id,
             compute_from,
-            cast({{ dbt.dateadd('day', -90, 'compute_from') }} as date) as spine_start
+            cast({{ dbt.dateadd('day', -lookback_days, 'compute_from') }} as date) as spine_start
         from scope_start
         where compute_from <= {{ as_of_date() }}
     )

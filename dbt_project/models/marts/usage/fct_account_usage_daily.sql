@@ -2,7 +2,7 @@
 -- of key features, sticky-feature adoption and the 30-day vs prior-30-day usage trend.
 -- Rolling counts use +1/-1 deltas and running sums over the dense spine, so each event row is
 -- read once (no account x day x window join). Incremental: a run computes only the accounts and
--- days macro health_recompute_scope selects, reading usage from 90 days before them.
+-- days macro health_recompute_scope selects, reading usage from 60 days before them.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -25,9 +25,11 @@ user_days as (
     where usage_date <= {{ as_of_date() }}
 ),
 
-{{ health_recompute_scope(usage=true) }},
+-- 60 days of inputs: events_prior_30d reaches 59 days back, and a user's or feature's spell
+-- that started earlier has ended 30 days later
+{{ health_recompute_scope(usage=true, lookback_days=60) }},
 
--- the spine of each account it recomputes, from 90 days before its first recomputed day
+-- the spine of each account it recomputes, from 60 days before its first recomputed day
 account_days as (
     select spine.account_id, spine.date_day, scope.compute_from, spine.seats, spine.is_customer
     from spine
