@@ -56,8 +56,9 @@
     (re)loaded since (usage=true); an account whose _account_hash changed, or that has no rows, from
     the history start; an account whose inputs dated up to its last row changed (dated=true), from
     its history start too. A backfill (as_of before the last day) recomputes everything; rows after
-    as_of or before keep_from (default: the history start) are removed. components_cte (the int_health__components
-    rows) adds which components are skipped to _account_hash, for the models that score. -#}
+    as_of or before keep_from (default: the history start) are removed. components_cte (the
+    int_health__components rows) adds which components are skipped to _account_hash, for the
+    models that score. -#}
 {% macro health_recompute_scope(usage=false, dated=false, components_cte=none, day_column='date_day',
                                 keep_from=none, lookback_days=90) -%}
     {%- set keep_from = keep_from or health_history_start() -%}
