@@ -25,8 +25,7 @@ user_days as (
     where usage_date <= {{ as_of_date() }}
 ),
 
--- 60 days of inputs: events_prior_30d reaches 59 days back, and a user's or feature's spell
--- that started earlier has ended 30 days later
+-- 60 days of inputs for the event windows (events_prior_30d reaches 59 days back)
 {{ health_recompute_scope(usage=true, lookback_days=60) }},
 
 -- the spine of each account it recomputes, from 60 days before its first recomputed day
@@ -36,17 +35,20 @@ account_days as (
     inner join scope on spine.account_id = scope.account_id and spine.date_day >= scope.spine_start
 ),
 
--- usage from each account's spine start: earlier spells end before its first computed day
+-- event counts from each account's spine start (events_prior_30d reaches 59 days back)
 scoped_usage as (
-    select usage.account_id, usage.usage_date, usage.feature, usage.events
+    select usage.account_id, usage.usage_date, usage.feature, usage.events, scope.compute_from
     from usage
     inner join scope on usage.account_id = scope.account_id and usage.usage_date >= scope.spine_start
 ),
 
+-- users and features from 30 days before the first computed day: an earlier spell has ended by it
 scoped_user_days as (
     select user_days.account_id, user_days.user_id, user_days.usage_date
     from user_days
-    inner join scope on user_days.account_id = scope.account_id and user_days.usage_date >= scope.spine_start
+    inner join scope
+        on user_days.account_id = scope.account_id
+        and user_days.usage_date >= cast({{ dbt.dateadd('day', -30, 'scope.compute_from') }} as date)
 ),
 
 spine_days as (
@@ -100,6 +102,7 @@ feature_spells as (
         usage_date,
         lead(usage_date) over (partition by account_id, feature order by usage_date) as next_date
     from scoped_usage
+    where usage_date >= cast({{ dbt.dateadd('day', -30, 'compute_from') }} as date)
 ),
 
 feature_deltas as (
