@@ -156,3 +156,18 @@ def test_daily_history_covers_exactly_the_window(workspaces):
                                     "from marts.fct_account_health_daily")
     assert bounds["hi"][0].date() == DAY2
     assert bounds["lo"][0].date() >= DAY2 - timedelta(days=364)
+
+
+def test_a_changed_incremental_table_asks_for_a_full_refresh(workspaces):
+    """An upgrade that changes an incremental model's columns fails with the fix in the message
+    (models use on_schema_change='fail' rather than guessing); `--full-refresh` rebuilds it."""
+    from flows.transform import DbtBuildError, run_dbt
+
+    full = workspaces["full"]  # the last test to use it
+    with duckdb.connect(str(full.path("warehouse"))) as con:
+        con.execute("alter table marts.fct_account_health_daily add column from_an_older_version integer")
+    with pytest.raises(DbtBuildError, match=r"steward run --full-refresh"):
+        run_dbt(full, ["build", "--select", "fct_account_health_daily"], DAY2)
+    run_dbt(full, ["build", "--select", "fct_account_health_daily", "--full-refresh"], DAY2)
+    cols = q(full, "select column_name from (describe marts.fct_account_health_daily)")["column_name"]
+    assert "from_an_older_version" not in set(cols)
