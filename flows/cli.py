@@ -206,16 +206,19 @@ def check(
 
 @app.command()
 def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = None,
-        landing: LandingOpt = None, verbose: VerboseOpt = False) -> None:
+        landing: LandingOpt = None, verbose: VerboseOpt = False,
+        full_refresh: Annotated[bool, typer.Option(
+            "--full-refresh", help="Rebuild incremental models (usage, health) from all history; needed once "
+                                   "after an upgrade changes their columns.")] = False) -> None:
     """Run the daily flow: ingest -> dbt build -> reconcile -> deliver.
 
     Example: steward run --as-of 2026-06-30
     """
     cfg = build_config(config, workspace, landing)
-    _run(cfg, _parse_date(as_of), verbose)
+    _run(cfg, _parse_date(as_of), verbose, full_refresh)
 
 
-def _run(cfg: Config, as_of: date, verbose: bool) -> dict:
+def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) -> dict:
     _prepare_runtime(cfg, verbose, prefect=True)
     from flows.console import print_summary
     from flows.daily_run import daily_run_for
@@ -226,7 +229,7 @@ def _run(cfg: Config, as_of: date, verbose: bool) -> dict:
     _prefect_ready()
 
     started = time.perf_counter()
-    summary = _guarded(daily_run_for, cfg, as_of)
+    summary = _guarded(daily_run_for, cfg, as_of, full_refresh)
     print_summary(summary, time.perf_counter() - started)
     return summary
 

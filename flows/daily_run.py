@@ -130,8 +130,12 @@ def deliver_task(config: Config) -> DrainResult:
     return result
 
 
-def run_pipeline(config: Config, as_of: date) -> RunSummary:
-    """The pipeline body, shared by the daily flow and the demo."""
+def run_pipeline(config: Config, as_of: date, full_refresh: bool = False) -> RunSummary:
+    """The pipeline body, shared by the daily flow and the demo.
+
+    full_refresh rebuilds the incremental models from all history (after an upgrade changed their
+    columns, or to repair them); ops state is untouched either way.
+    """
     run_id = uuid.uuid4().hex[:12]
     warehouse = config.path("warehouse")
     with session(warehouse) as con:
@@ -144,7 +148,7 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())
         summary.missing_tables = loaded.missing_optional
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
-        built = dbt_build(config, as_of)
+        built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         for step in RECONCILE_STEPS:
             result = reconcile_step.with_options(name=step.task_name)(step, config, as_of)
@@ -160,17 +164,18 @@ def run_pipeline(config: Config, as_of: date) -> RunSummary:
 
 
 @flow(name="steward-daily-run")
-def daily_run_for(config: Config, as_of: date) -> dict:
+def daily_run_for(config: Config, as_of: date, full_refresh: bool = False) -> dict:
     """The daily flow for an already-built config (what the CLI calls)."""
-    return asdict(run_pipeline(config, as_of))
+    return asdict(run_pipeline(config, as_of, full_refresh))
 
 
 @flow(name="steward-daily-run")
-def daily_run(as_of: date | None = None, config_path: str | None = None, workspace: str | None = None) -> dict:
+def daily_run(as_of: date | None = None, config_path: str | None = None, workspace: str | None = None,
+              full_refresh: bool = False) -> dict:
     """Ingest landing files, build the dbt project for as_of, reconcile alerts, deliver email.
 
     as_of defaults to the flow run's date (what a scheduled deployment wants).
     """
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
-    return asdict(run_pipeline(config, as_of or date.today()))
+    return asdict(run_pipeline(config, as_of or date.today(), full_refresh))

@@ -178,9 +178,13 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
         raise DbtBuildError(f"dbt {' '.join(args)} could not run: {res.exception}")
     result = summarise(res.result)
     if not res.success or result.failures:
+        hint = ""
+        if any("out of sync" in f for f in result.failures):
+            hint = ("\n  an incremental model's columns changed (an upgrade?): rebuild it once with "
+                    "`steward run --full-refresh`")
         raise DbtBuildError(
             f"dbt {args[0]} failed for as_of {as_of}:\n  " + "\n  ".join(result.failures or ["(see dbt logs)"])
-            + f"\n  logs: {config.path('workspace') / 'dbt' / 'logs'}"
+            + hint + f"\n  logs: {config.path('workspace') / 'dbt' / 'logs'}"
         )
     return result
 

@@ -1,6 +1,16 @@
 -- Each health component as a 0-100 score per paying account and day (docs/health.md has the
 -- formulas). A component skipped for lack of data (int_health__components) is null.
-{{ config(materialized='table') }}
+-- Incremental: a run scores only the accounts and days macro health_recompute_scope selects.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['account_id', 'date_day'],
+    on_schema_change='fail',
+    post_hook="{{ health_drop_placeholders() }}",
+) }}
+-- depends_on: {{ ref('int_health__input_facts') }}
+-- depends_on: {{ ref('int_subscriptions__normalised') }}
+-- depends_on: {{ ref('fct_usage_daily') }}
 
 with usage as (
     select * from {{ ref('fct_account_usage_daily') }}
@@ -13,6 +23,10 @@ signals as (
 components as (
     select * from {{ ref('int_health__components') }}
 ),
+
+{% if is_incremental() %}
+{{ health_recompute_scope(usage=true, dated=true, components_cte='components') }},
+{% endif %}
 
 skipped as (
     select
@@ -61,9 +75,15 @@ raw_scores as (
             when signals.max_days_overdue <= 30 then 50
             else 0
         end as payment_health,
-        case signals.champion_status when 'present' then 100 when 'lost' then 0 else 50 end as champion
+        case signals.champion_status when 'present' then 100 when 'lost' then 0 else 50 end as champion,
+        usage._account_hash + {{ health_components_hash('components') }} as _account_hash,
+        signals._dated_hash,
+        usage._usage_loaded_at
     from usage
     inner join signals on usage.account_id = signals.account_id and usage.date_day = signals.date_day
+    {% if is_incremental() %}
+    inner join scope on usage.account_id = scope.account_id and usage.date_day >= scope.compute_from
+    {% endif %}
     left join (
         {% for seg, days in var('health_cadence_days').items() %}
         select '{{ seg }}' as segment, {{ days }} as cadence_days{% if not loop.last %} union all{% endif %}
@@ -78,7 +98,11 @@ select
     raw_scores.utilisation,
     {% for c in health_components() %}
     -- rounded: window sums of floats are not bit-stable across runs; 4 decimals are
-    case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score{{ "," if not loop.last }}
+    case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score,
     {% endfor %}
+    raw_scores._account_hash,
+    raw_scores._dated_hash,
+    raw_scores._usage_loaded_at
 from raw_scores
 cross join skipped
+{{ health_stale_placeholders() }}

@@ -2,13 +2,60 @@
 -- (renormalised over the components with a score), the band, the change vs 7 and 30 days ago
 -- and which component moved most over 7 days. Every value on a day uses only facts known by
 -- that day, so a backfill of a past as_of reproduces the rows a daily run wrote for it.
-{{ config(materialized='table') }}
+-- Incremental: a run writes only the accounts and days macro health_recompute_scope selects,
+-- reading scores from 30 days before them for the changes, and the days whose 7- or 30-day
+-- comparison left the history when its start moved on.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['account_id', 'health_date'],
+    on_schema_change='fail',
+    post_hook="{{ health_drop_placeholders() }}",
+) }}
+-- depends_on: {{ ref('int_health__input_facts') }}
+-- depends_on: {{ ref('int_subscriptions__normalised') }}
+-- depends_on: {{ ref('fct_usage_daily') }}
+-- depends_on: {{ ref('int_health__components') }}
 
 {%- set comps = health_components() %}
 
 with scores as (
     select * from {{ ref('int_health__component_scores_daily') }}
 ),
+
+{% if is_incremental() %}
+health_components_now as (
+    select * from {{ ref('int_health__components') }}
+),
+
+{{ health_recompute_scope(usage=true, dated=true, components_cte='health_components_now', day_column='health_date') }},
+
+-- when the history start moves on, rows whose day 7 or 30 days earlier just left the history
+-- lose that comparison: the days [old start + 7, start + 7) and [old start + 30, start + 30)
+history_move as (
+    select min(health_date) as old_start from prior_rows
+),
+
+scoped_scores as (
+    select
+        scores.*,
+        scope.compute_from,
+        (scores.date_day >= {{ dbt.dateadd('day', 7, 'history_move.old_start') }}
+            and scores.date_day < {{ dbt.dateadd('day', 7, health_history_start()) }})
+        or (scores.date_day >= {{ dbt.dateadd('day', 30, 'history_move.old_start') }}
+            and scores.date_day < {{ dbt.dateadd('day', 30, health_history_start()) }}) as lost_comparison
+    from scores
+    inner join scope on scores.account_id = scope.account_id
+    cross join history_move
+    where scores.date_day >= cast({{ dbt.dateadd('day', -30, 'scope.compute_from') }} as date)
+        or scores.date_day < cast({{ dbt.dateadd('day', 30, health_history_start()) }} as date)
+),
+{% else %}
+scoped_scores as (
+    select scores.*, {{ health_history_start() }} as compute_from, false as lost_comparison
+    from scores
+),
+{% endif %}
 
 totals as (
     select
@@ -18,7 +65,7 @@ totals as (
         ) / nullif(
             {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
         , 0), 4) as health_score
-    from scores
+    from scoped_scores
 ),
 
 compared as (
@@ -36,28 +83,37 @@ compared as (
     left join totals as month_ago
         on today.account_id = month_ago.account_id
         and month_ago.date_day = {{ dbt.dateadd('day', -30, 'today.date_day') }}
+    where today.date_day >= today.compute_from or today.lost_comparison
+),
+
+final as (
+    select
+        account_id,
+        date_day as health_date,
+        segment,
+        utilisation,
+        {% for c in comps %}{{ c }}_score,
+        {% endfor %}
+        health_score,
+        case
+            when health_score is null then null
+            when health_score < {{ var('health_red_below') }} then 'red'
+            when health_score < {{ var('health_green_from') }} then 'amber'
+            else 'green'
+        end as health_band,
+        health_score - health_score_7d_ago as health_change_7d,
+        health_score - health_score_30d_ago as health_change_30d,
+        case
+            when greatest({% for c in comps %}move_{{ c }}{{ ", " if not loop.last }}{% endfor %}) = 0 then null
+            {% for c in comps %}
+            when move_{{ c }} = greatest({% for d in comps %}move_{{ d }}{{ ", " if not loop.last }}{% endfor %}) then '{{ c }}'
+            {% endfor %}
+        end as top_mover_7d,
+        _account_hash,
+        _dated_hash,
+        _usage_loaded_at
+    from compared
 )
 
-select
-    account_id,
-    date_day as health_date,
-    segment,
-    utilisation,
-    {% for c in comps %}{{ c }}_score,
-    {% endfor %}
-    health_score,
-    case
-        when health_score is null then null
-        when health_score < {{ var('health_red_below') }} then 'red'
-        when health_score < {{ var('health_green_from') }} then 'amber'
-        else 'green'
-    end as health_band,
-    health_score - health_score_7d_ago as health_change_7d,
-    health_score - health_score_30d_ago as health_change_30d,
-    case
-        when greatest({% for c in comps %}move_{{ c }}{{ ", " if not loop.last }}{% endfor %}) = 0 then null
-        {% for c in comps %}
-        when move_{{ c }} = greatest({% for d in comps %}move_{{ d }}{{ ", " if not loop.last }}{% endfor %}) then '{{ c }}'
-        {% endfor %}
-    end as top_mover_7d
-from compared
+select * from final
+{{ health_stale_placeholders(day_column='health_date') }}

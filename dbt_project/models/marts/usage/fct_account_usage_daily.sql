@@ -1,8 +1,15 @@
 -- Per paying account and day of the history: active users (1/7/30-day), utilisation, breadth
 -- of key features, sticky-feature adoption and the 30-day vs prior-30-day usage trend.
 -- Rolling counts use +1/-1 deltas and running sums over the dense spine, so each event row is
--- read once (no account x day x window join).
-{{ config(materialized='table') }}
+-- read once (no account x day x window join). Incremental: a run computes only the accounts and
+-- days macro health_recompute_scope selects, reading usage from 60 days before them.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['account_id', 'date_day'],
+    on_schema_change='fail',
+    post_hook="{{ health_drop_placeholders() }}",
+) }}
 
 with spine as (
     select * from {{ ref('int_health__account_days') }}
@@ -18,9 +25,52 @@ user_days as (
     where usage_date <= {{ as_of_date() }}
 ),
 
+-- 60 days of inputs for the event windows (events_prior_30d reaches 59 days back)
+{{ health_recompute_scope(usage=true, lookback_days=60) }},
+
+-- the spine of each account it recomputes, from 60 days before its first recomputed day
+account_days as (
+    select spine.account_id, spine.date_day, scope.compute_from, spine.seats, spine.is_customer
+    from spine
+    inner join scope on spine.account_id = scope.account_id and spine.date_day >= scope.spine_start
+),
+
+-- event counts from each account's spine start (events_prior_30d reaches 59 days back)
+scoped_usage as (
+    select usage.account_id, usage.usage_date, usage.feature, usage.events, scope.compute_from
+    from usage
+    inner join scope on usage.account_id = scope.account_id and usage.usage_date >= scope.spine_start
+),
+
+-- users and features from 30 days before the first computed day: an earlier spell has ended by it
+scoped_user_days as (
+    select user_days.account_id, user_days.user_id, user_days.usage_date
+    from user_days
+    inner join scope
+        on user_days.account_id = scope.account_id
+        and user_days.usage_date >= cast({{ dbt.dateadd('day', -30, 'scope.compute_from') }} as date)
+),
+
+spine_days as (
+    {{ date_spine('day', health_spine_start(), as_of_date()) }}
+),
+
+-- the latest usage load on or before each day (the incremental watermark)
+usage_loaded_to_date as (
+    select distinct
+        date_day,
+        max(loaded_at) over (order by date_day range between unbounded preceding and current row)
+            as usage_loaded_at
+    from (
+        select usage_date as date_day, loaded_at from usage_day_loads
+        union all
+        select date_day, null from spine_days
+    ) as load_days
+),
+
 account_events as (
     select account_id, usage_date, sum(events) as events
-    from usage
+    from scoped_usage
     group by account_id, usage_date
 ),
 
@@ -29,7 +79,7 @@ user_spells as (
         account_id,
         usage_date,
         lead(usage_date) over (partition by account_id, user_id order by usage_date) as next_date
-    from user_days
+    from scoped_user_days
 ),
 
 -- a user counts on days [usage_date, min(next active day, usage_date + window))
@@ -51,7 +101,8 @@ feature_spells as (
         feature,
         usage_date,
         lead(usage_date) over (partition by account_id, feature order by usage_date) as next_date
-    from usage
+    from scoped_usage
+    where usage_date >= cast({{ dbt.dateadd('day', -30, 'compute_from') }} as date)
 ),
 
 feature_deltas as (
@@ -71,19 +122,12 @@ feature_deltas as (
     from feature_spells
 ),
 
--- deltas before the spine start fold onto its first day, so running sums start right
 deltas as (
-    select
-        account_id,
-        greatest(cast(delta_date as date), {{ health_spine_start() }}) as date_day,
-        sum(d7) as d7, sum(d30) as d30, 0 as dkey, 0 as dsticky
+    select account_id, cast(delta_date as date) as date_day, sum(d7) as d7, sum(d30) as d30, 0 as dkey, 0 as dsticky
     from user_deltas
     group by 1, 2
     union all
-    select
-        account_id,
-        greatest(cast(delta_date as date), {{ health_spine_start() }}),
-        0, 0, sum(dkey), sum(dsticky)
+    select account_id, cast(delta_date as date), 0, 0, sum(dkey), sum(dsticky)
     from feature_deltas
     group by 1, 2
 ),
@@ -96,17 +140,17 @@ daily_deltas as (
 
 active_today as (
     select account_id, usage_date, count(*) as active_users_1d
-    from user_days
+    from scoped_user_days
     group by account_id, usage_date
 ),
 
 rolled as (
     select
-        spine.account_id,
-        spine.date_day,
-        spine.seats,
-        spine.is_customer,
-        spine.is_in_history,
+        account_days.account_id,
+        account_days.date_day,
+        account_days.compute_from,
+        account_days.seats,
+        account_days.is_customer,
         coalesce(active_today.active_users_1d, 0) as active_users_1d,
         sum(coalesce(daily_deltas.d7, 0)) over w_to_date as active_users_7d,
         sum(coalesce(daily_deltas.d30, 0)) over w_to_date as active_users_30d,
@@ -114,39 +158,50 @@ rolled as (
         sum(coalesce(daily_deltas.dsticky, 0)) over w_to_date as sticky_features_used_30d,
         coalesce(account_events.events, 0) as events_1d,
         sum(coalesce(account_events.events, 0)) over (
-            partition by spine.account_id order by spine.date_day rows between 29 preceding and current row
+            partition by account_days.account_id order by account_days.date_day
+            rows between 29 preceding and current row
         ) as events_30d,
         sum(coalesce(account_events.events, 0)) over (
-            partition by spine.account_id order by spine.date_day rows between 59 preceding and 30 preceding
+            partition by account_days.account_id order by account_days.date_day
+            rows between 59 preceding and 30 preceding
         ) as events_prior_30d
-    from spine
+    from account_days
     left join daily_deltas
-        on spine.account_id = daily_deltas.account_id and spine.date_day = daily_deltas.date_day
+        on account_days.account_id = daily_deltas.account_id and account_days.date_day = daily_deltas.date_day
     left join active_today
-        on spine.account_id = active_today.account_id and spine.date_day = active_today.usage_date
+        on account_days.account_id = active_today.account_id and account_days.date_day = active_today.usage_date
     left join account_events
-        on spine.account_id = account_events.account_id and spine.date_day = account_events.usage_date
-    window w_to_date as (partition by spine.account_id order by spine.date_day rows unbounded preceding)
+        on account_days.account_id = account_events.account_id and account_days.date_day = account_events.usage_date
+    window w_to_date as (partition by account_days.account_id order by account_days.date_day rows unbounded preceding)
+),
+
+computed as (
+    select
+        rolled.account_id,
+        rolled.date_day,
+        rolled.seats,
+        rolled.active_users_1d,
+        rolled.active_users_7d,
+        rolled.active_users_30d,
+        case when rolled.seats > 0 then cast(rolled.active_users_30d as double precision) / rolled.seats end as utilisation,
+        rolled.key_features_used_30d,
+        cast(rolled.key_features_used_30d as double precision)
+            / {{ var('health_key_features') | length }} as breadth,
+        rolled.sticky_features_used_30d,
+        cast(rolled.sticky_features_used_30d as double precision)
+            / {{ var('health_sticky_features') | length }} as sticky_adoption,
+        rolled.events_1d,
+        rolled.events_30d,
+        coalesce(rolled.events_prior_30d, 0) as events_prior_30d,
+        case when rolled.events_prior_30d > 0
+            then cast(rolled.events_30d as double precision) / rolled.events_prior_30d - 1 end as usage_trend,
+        account_hashes.account_hash as _account_hash,
+        usage_loaded_to_date.usage_loaded_at as _usage_loaded_at
+    from rolled
+    inner join account_hashes on rolled.account_id = account_hashes.account_id
+    left join usage_loaded_to_date on rolled.date_day = usage_loaded_to_date.date_day
+    where rolled.is_customer and rolled.date_day >= rolled.compute_from
 )
 
-select
-    account_id,
-    date_day,
-    seats,
-    active_users_1d,
-    active_users_7d,
-    active_users_30d,
-    case when seats > 0 then cast(active_users_30d as double precision) / seats end as utilisation,
-    key_features_used_30d,
-    cast(key_features_used_30d as double precision)
-        / {{ var('health_key_features') | length }} as breadth,
-    sticky_features_used_30d,
-    cast(sticky_features_used_30d as double precision)
-        / {{ var('health_sticky_features') | length }} as sticky_adoption,
-    events_1d,
-    events_30d,
-    coalesce(events_prior_30d, 0) as events_prior_30d,
-    case when events_prior_30d > 0
-        then cast(events_30d as double precision) / events_prior_30d - 1 end as usage_trend
-from rolled
-where is_customer and is_in_history
+select * from computed
+{{ health_stale_placeholders() }}
