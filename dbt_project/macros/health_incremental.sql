@@ -215,3 +215,16 @@
 {% macro health_drop_placeholders() -%}
     {% if is_incremental() %}delete from {{ this }} where _account_hash is null{% endif %}
 {%- endmacro %}
+
+{#- The config every model of the incremental daily chain shares: rows keyed by account and day,
+    replaced for the accounts and days a run recomputes (health_recompute_scope); a changed column
+    list fails the run (the error says `steward run --full-refresh`) rather than guessing. -#}
+{% macro health_incremental_config(day_column='date_day') -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['account_id', day_column],
+        on_schema_change='fail',
+        post_hook="{{ health_drop_placeholders() }}",
+    ) }}
+{%- endmacro %}

@@ -3,13 +3,7 @@
 -- with whether it is a paying customer that day and the seats it has purchased.
 -- Incremental like the daily health models (macro health_recompute_scope): a run writes the
 -- accounts it recomputes from 90 days before their first recomputed day.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['account_id', 'date_day'],
-    on_schema_change='fail',
-    post_hook="{{ health_drop_placeholders() }}",
-) }}
+{{ health_incremental_config() }}
 
 with {{ health_recompute_scope(keep_from=health_spine_start()) }},
 

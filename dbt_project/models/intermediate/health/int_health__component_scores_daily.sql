@@ -1,13 +1,7 @@
 -- Each health component as a 0-100 score per paying account and day (docs/health.md has the
 -- formulas). A component skipped for lack of data (int_health__components) is null.
 -- Incremental: a run scores only the accounts and days macro health_recompute_scope selects.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['account_id', 'date_day'],
-    on_schema_change='fail',
-    post_hook="{{ health_drop_placeholders() }}",
-) }}
+{{ health_incremental_config() }}
 -- depends_on: {{ ref('int_health__input_facts') }}
 -- depends_on: {{ ref('int_subscriptions__normalised') }}
 -- depends_on: {{ ref('fct_usage_daily') }}

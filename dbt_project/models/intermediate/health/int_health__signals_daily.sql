@@ -1,13 +1,7 @@
 -- Per paying account and day of the history: the non-usage facts health scores read, each
 -- known on that day (touchpoints, NPS, tickets, overdue invoices, champion). Incremental: a run
 -- computes only the accounts and days macro health_recompute_scope selects.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['account_id', 'date_day'],
-    on_schema_change='fail',
-    post_hook="{{ health_drop_placeholders() }}",
-) }}
+{{ health_incremental_config() }}
 
 with spine as (
     select * from {{ ref('int_health__account_days') }}

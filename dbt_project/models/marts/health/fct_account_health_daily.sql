@@ -5,13 +5,7 @@
 -- Incremental: a run writes only the accounts and days macro health_recompute_scope selects,
 -- reading scores from 30 days before them for the changes, and the days whose 7- or 30-day
 -- comparison left the history when its start moved on.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['account_id', 'health_date'],
-    on_schema_change='fail',
-    post_hook="{{ health_drop_placeholders() }}",
-) }}
+{{ health_incremental_config(day_column='health_date') }}
 -- depends_on: {{ ref('int_health__input_facts') }}
 -- depends_on: {{ ref('int_subscriptions__normalised') }}
 -- depends_on: {{ ref('fct_usage_daily') }}

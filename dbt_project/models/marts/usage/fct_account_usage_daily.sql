@@ -3,13 +3,7 @@
 -- Rolling counts use +1/-1 deltas and running sums over the dense spine, so each event row is
 -- read once (no account x day x window join). Incremental: a run computes only the accounts and
 -- days macro health_recompute_scope selects, reading usage from 60 days before them.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['account_id', 'date_day'],
-    on_schema_change='fail',
-    post_hook="{{ health_drop_placeholders() }}",
-) }}
+{{ health_incremental_config() }}
 
 with spine as (
     select * from {{ ref('int_health__account_days') }}
