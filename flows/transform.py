@@ -44,6 +44,7 @@ class DbtResult:
     seeds: int = 0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failed_incremental: list[str] = field(default_factory=list)  # incremental models among the failures
 
 
 def dbt_env(config: Config) -> dict[str, str]:
@@ -98,6 +99,8 @@ def summarise(run_results: Any) -> DbtResult:
         line = f"{kind} {node.name}: {r.message or status}"
         if status in ("error", "fail", "runtime error"):
             out.failures.append(line)
+            if kind == "model" and getattr(node.config, "materialized", None) == "incremental":
+                out.failed_incremental.append(node.name)
         elif status == "warn":
             out.warnings.append(line)
     return out
@@ -179,9 +182,11 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
     result = summarise(res.result)
     if not res.success or result.failures:
         hint = ""
-        if any("out of sync" in f for f in result.failures):
-            hint = ("\n  an incremental model's columns changed (an upgrade?): rebuild it once with "
-                    "`steward run --full-refresh`")
+        if result.failed_incremental:
+            # the usual cause: an upgrade changed the columns of a table built incrementally before
+            # (dbt says "out of sync", or the model's own read of its table fails to bind)
+            hint = (f"\n  {', '.join(result.failed_incremental)} is built incrementally: if Steward was upgraded "
+                    "since the last run, rebuild once with `steward run --full-refresh`")
         raise DbtBuildError(
             f"dbt {args[0]} failed for as_of {as_of}:\n  " + "\n  ".join(result.failures or ["(see dbt logs)"])
             + hint + f"\n  logs: {config.path('workspace') / 'dbt' / 'logs'}"
