@@ -33,6 +33,7 @@ class TravelStats:
     accounts: int = 0
     churners: list[dict] = field(default_factory=list)  # account, churn_date, first risk alert, lead days
     duplicate_alerts: int = 0
+    precision_by_rule: dict = field(default_factory=dict)  # rule -> accounts alerted, how many churned (truth)
     duplicate_emails: int = 0
 
     def storm_days(self, first: int = 0) -> list[str]:
@@ -94,6 +95,7 @@ def travel(cfg, first: date, days: int) -> TravelStats:
             "where k.task_id = listed.task_id and k.due_date = listed.due_date)").fetchone()[0]
         stats.task_alerts = con.execute(
             "select count(*) from ops.alerts where rule in ('task_due', 'task_overdue')").fetchone()[0]
+        stats.precision_by_rule = risk_alert_precision(con, cfg.path("truth") / "accounts.csv")
         first_alert = dict(con.execute(
             "select account_id, min(first_as_of) from ops.alerts where list_contains(?, rule) group by 1",
             [list(RISK_RULES)]).fetchall())
@@ -108,6 +110,39 @@ def travel(cfg, first: date, days: int) -> TravelStats:
             stats.churners.append({"account_id": row["account_id"], "churn_date": churn.isoformat(),
                                    "first_risk_alert": alerted and alerted.isoformat(), "lead_days": lead})
     return stats
+
+
+PRECISION_SQL = """
+with alerted as (
+    select rule, account_id, min(first_as_of) as first_alert from ops.alerts
+    where list_contains(?, rule) and account_id is not null group by all
+),
+truth as (
+    select account_id,
+           coalesce(try_cast(nullif(churn_date, '') as date), try_cast(nullif(future_churn_date, '') as date)) as churn,
+           nullif(decline_start_date, '') is not null or nullif(champion_lost_date, '') is not null
+               or has_feature_dip = 'true' as planted_risk
+    from read_csv(?, all_varchar = true)
+)
+select rule, count(*) as accounts,
+       count(*) filter (where churn between first_alert and first_alert + 90) as churned_within_90d,
+       count(*) filter (where planted_risk or churn >= first_alert) as planted_risk_or_churn
+from alerted join truth using (account_id) group by rule order by rule
+"""
+
+
+def risk_alert_precision(con, truth_csv: Path) -> dict:
+    """Per risk rule: accounts it alerted on, how many of them churned within 90 days of the first
+    alert, and how many carry any planted risk (decline, lost champion, feature dip, later churn);
+    plus the same shares over all accounts (the base rates the precision is compared with)."""
+    rows = con.execute(PRECISION_SQL, [list(RISK_RULES), str(truth_csv)]).fetchall()
+    out = {rule: {"accounts": n, "churned_within_90d": c, "planted_risk_or_churn": p} for rule, n, c, p in rows}
+    out["_all_accounts"] = dict(zip(("accounts", "planted_risk"), con.execute(
+        "select count(*), count(*) filter (where nullif(decline_start_date, '') is not null "
+        "or nullif(champion_lost_date, '') is not null or has_feature_dip = 'true' "
+        "or nullif(churn_date, '') is not null or nullif(future_churn_date, '') is not null) "
+        "from read_csv(?, all_varchar = true)", [str(truth_csv)]).fetchone()))
+    return out
 
 
 def fresh_generated(root: Path, accounts: int, as_of: date, months: int = 24, seed: int = 7, **sections):
