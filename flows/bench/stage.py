@@ -30,6 +30,22 @@ def _next_partition(ws: Path) -> tuple[Path, Path]:
     return landing, ws / "held" / f"date={NEXT}"
 
 
+BENCH_TOUCHPOINT = "TBENCH"  # id prefix of the touchpoint the incremental stage adds
+
+
+def reset_dataset(ws: Path) -> None:
+    """Undo what the incremental stage did to a cached dataset: hold the next day's usage back again
+    and drop its touchpoint, so every run starts from the data `generate` wrote."""
+    src, held = _next_partition(ws)
+    if src.exists() and not held.exists():
+        shutil.move(str(src), str(held))
+    for touch in (ws / "landing").rglob("touchpoints.csv"):
+        lines = touch.read_text().splitlines(keepends=True)
+        kept = [ln for ln in lines if not ln.startswith(BENCH_TOUCHPOINT)]
+        if len(kept) != len(lines):
+            touch.write_text("".join(kept))
+
+
 def generate(ws: Path, tier: str) -> dict:
     """The tier's dataset through as_of + 1 day, with the last day's partition held back."""
     from flows.generate import generate as gen
@@ -116,7 +132,7 @@ def incremental(ws: Path, tier: str) -> dict:
         shutil.move(str(held), str(src))
     touch = next((ws / "landing").rglob("touchpoints.csv"))
     with touch.open("a") as fh:
-        fh.write(f"TBENCH{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
+        fh.write(f"{BENCH_TOUCHPOINT}{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
     s = run_pipeline(_config(ws), NEXT)
     return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built}
 

@@ -36,3 +36,24 @@ def test_tier_s_runs_every_stage(tmp_path):
     out = bench("S", tmp_path / "data", tmp_path / "results", reuse=False)
     assert all(s["ok"] for s in out["stages"].values()), out["stages"]
     assert any((tmp_path / "results").glob("S-*.md"))
+
+
+def test_a_reused_dataset_is_reset_to_what_generate_wrote(tmp_path):
+    """The incremental stage moves the next day's usage in and appends a touchpoint; a later run on
+    the cached dataset must start without both (it once loaded that day up front, and the
+    touchpoints piled up run after run)."""
+    from flows.bench.stage import NEXT, reset_dataset
+
+    day = tmp_path / "landing" / "product" / "usage_events" / f"date={NEXT}"
+    day.mkdir(parents=True)
+    (day / "part-0.parquet").write_bytes(b"x")
+    (tmp_path / "held").mkdir()
+    touch = tmp_path / "landing" / "crm" / "touchpoints.csv"
+    touch.parent.mkdir(parents=True)
+    original = "touchpoint_id,account_id\nT1,A1\n"
+    touch.write_text(original + f"TBENCH{NEXT:%Y%m%d},A1\nTBENCH{NEXT:%Y%m%d},A1\n")
+    reset_dataset(tmp_path)
+    assert not day.exists() and (tmp_path / "held" / f"date={NEXT}" / "part-0.parquet").exists()
+    assert touch.read_text() == original
+    reset_dataset(tmp_path)  # nothing left to undo
+    assert touch.read_text() == original
