@@ -10,6 +10,9 @@
 {%- set welcome = c['welcome'] %}
 {%- set seq = c['onboarding_sequence'] %}
 {%- set pooled = c['pooled_reach_out'] %}
+{#- a disabled campaign's CTE: no rows, same columns -#}
+{%- set disabled = "select cast(null as varchar) as campaign, cast(null as varchar) as step, "
+                   ~ "cast(null as varchar) as account_id, cast(null as varchar) as reason where false" %}
 {%- set recipient_filter = {'primary_contact': 'contacts.is_primary', 'champion': 'contacts.is_champion',
                             'all_contacts': 'true'} %}
 with accounts as (
@@ -70,9 +73,7 @@ welcome as (
             or first_paid_date between {{ dbt.dateadd('day', -welcome['within_days'], as_of_date()) }} and {{ as_of_date() }}
         )
     {%- else %}
-    select cast(null as varchar) as campaign, cast(null as varchar) as step, cast(null as varchar) as account_id,
-           cast(null as varchar) as reason
-    where false
+    {{ disabled }}
     {%- endif %}
 ),
 
@@ -117,9 +118,7 @@ onboarding_sequence as (
     from sequence_due
     where latest = 1
     {%- else %}
-    select cast(null as varchar) as campaign, cast(null as varchar) as step, cast(null as varchar) as account_id,
-           cast(null as varchar) as reason
-    where false
+    {{ disabled }}
     {%- endif %}
 ),
 
@@ -144,9 +143,7 @@ pooled_reach_out as (
              or engagement.days_since_last_touchpoint >= {{ pooled['every_days'] }})
         {%- endif %}
     {%- else %}
-    select cast(null as varchar) as campaign, cast(null as varchar) as step, cast(null as varchar) as account_id,
-           cast(null as varchar) as reason
-    where false
+    {{ disabled }}
     {%- endif %}
 ),
 
