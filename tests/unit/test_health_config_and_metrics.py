@@ -1,6 +1,7 @@
 """Health config validation names the key; backtest metrics match hand-computed values."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from flows.config import ConfigError, load_config
@@ -68,3 +69,27 @@ def test_random_baseline_is_stable_near_half_on_a_small_portfolio():
     averaged = random_baseline(label, seed=7)
     assert abs(averaged["auc"] - 0.5) < 0.04
     assert averaged == random_baseline(label, seed=7)  # seeded: the same table every run
+
+
+def test_backtest_table_prints_whole_names_and_numbers_in_80_columns(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from flows.health import report
+    from flows.health.backtest import BacktestResult
+
+    out = io.StringIO()
+    monkeypatch.setattr(report, "console", Console(file=out, width=80, highlight=False))
+    rows = [{"horizon_days": 60, "predictor": p, "rows": 317972, "churners": 8037, "auc": auc,
+             "precision_red": prec, "recall_red": rec, "lift_bottom_decile": lift}
+            for p, auc, prec, rec, lift in [("health_score", 0.93612, 0.63, 0.292, 8.061),
+                                            ("engagement_recency", 0.664, 0.068, 0.12, 3.49),
+                                            ("baseline_utilisation", 0.842, None, None, 5.54)]]
+    report.print_backtest(BacktestResult(pd.DataFrame(rows), "planted churn", 48, ["sentiment"]))
+    text = out.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    health = next(line for line in text.splitlines() if "health_score" in line).split()
+    assert health == ["60", "d", "health_score", "317,972", "8,037", "0.936", "0.630", "0.292", "8.06"]
+    assert "baseline_utilisation" in text and "48 scoring dates" in text
+    assert "skipped (no source rows; weights renormalised): sentiment" in text
