@@ -765,6 +765,9 @@ class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads (DuckDB parallelises inside each query too).")
     node_tasks: bool = Field(False, description="Run each dbt node as its own Prefect task (prefect-dbt); "
                                                 "finer observability, ~0.15 s extra per node.")
+    unit_tests: bool = Field(False, description="Also run dbt's unit tests in every build. They check the SQL "
+                                                "on fixed rows, not the data, so they change only with the code: "
+                                                "the test suite runs them (tests/integration/test_transform.py).")
     project_dir: Path = DBT_PROJECT_DIR
 
 

@@ -72,6 +72,12 @@ def ratios(results: dict[str, StageResult]) -> dict[str, float | None]:
     peer_transform = sec("peer") if peer and "did_not_fit" not in peer.detail else None
     ingest_full = (sec("ingest") or 0) + (sec("gate") or 0) + (full or 0)
     core = sec("dbt_core")
+
+    def detail_ratio(key: str, stage: str) -> float | None:  # the next day's dbt figure over the full build's
+        num = results[stage].detail.get(key) if stage in results and results[stage].ok else None
+        den = results["dbt_full"].detail.get(key) if full else None
+        return num / den if num is not None and den else None
+
     return {
         "dbt_core_over_floor": core / floor_transform if core and floor_transform else None,
         "peer_over_dbt_core": peer_transform / core if peer_transform and core else None,
@@ -79,6 +85,8 @@ def ratios(results: dict[str, StageResult]) -> dict[str, float | None]:
         "pipeline_full_over_floor": ingest_full / floor_transform if floor_transform else None,
         "peer_over_dbt_full": peer_transform / full if peer_transform and full else None,
         "incremental_over_full": sec("incremental") / ingest_full if sec("incremental") and ingest_full else None,
+        "dbt_incremental_over_full": detail_ratio("dbt_seconds", "incremental"),
+        "chain_incremental_over_full": detail_ratio("chain_model_seconds", "incremental"),
         "peak_rss_gib": max(r.peak_rss_mib for r in results.values()) / 1024,
     }
 

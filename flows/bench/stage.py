@@ -83,11 +83,31 @@ def gate(ws: Path, tier: str) -> dict:
     return {"rows_checked": r.rows_checked, "quarantined": r.quarantined}
 
 
+# The incremental usage and health chain (issue 5's "incremental vs full refresh" ratio is theirs).
+INCREMENTAL_CHAIN = ("stg_product__usage_events", "fct_usage_daily", "int_usage__user_daily",
+                     "int_health__input_facts", "int_health__account_days", "fct_account_usage_daily",
+                     "int_health__signals_daily", "int_health__component_scores_daily",
+                     "fct_account_health_daily")
+
+
+def dbt_timings(ws: Path) -> dict:
+    """From the last dbt invocation's run_results.json: its wall time, and the seconds the
+    incremental chain's models took (node time, so threads running side by side both count)."""
+    path = ws / "dbt" / "target" / "run_results.json"
+    if not path.exists():
+        return {}
+    results = json.loads(path.read_text())
+    chain = [r["execution_time"] for r in results["results"]
+             if r["unique_id"].startswith("model.") and r["unique_id"].rsplit(".", 1)[-1] in INCREMENTAL_CHAIN]
+    return {"dbt_seconds": round(results["elapsed_time"], 2),
+            "chain_model_seconds": round(sum(chain), 2), "chain_models": len(chain)}
+
+
 def dbt_full(ws: Path, tier: str) -> dict:
     from flows.transform import dbt_build
 
     r = dbt_build(_config(ws), AS_OF, full_refresh=True)
-    return {"models": r.models, "tests": r.tests}
+    return {"models": r.models, "tests": r.tests, **dbt_timings(ws)}
 
 
 # The models producing what the floor and the peer compute (monthly MRR by account, daily usage
@@ -134,7 +154,7 @@ def incremental(ws: Path, tier: str) -> dict:
     with touch.open("a") as fh:
         fh.write(f"{BENCH_TOUCHPOINT}{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
     s = run_pipeline(_config(ws), NEXT)
-    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built}
+    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built, **dbt_timings(ws)}
 
 
 def empty_day(ws: Path, tier: str) -> dict:
@@ -142,7 +162,7 @@ def empty_day(ws: Path, tier: str) -> dict:
     from flows.daily_run import run_pipeline
 
     s = run_pipeline(_config(ws), NEXT)
-    return {"rows_loaded": sum(s.rows_loaded.values())}
+    return {"rows_loaded": sum(s.rows_loaded.values()), **dbt_timings(ws)}
 
 
 def _first_account(ws: Path) -> str:

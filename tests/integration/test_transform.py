@@ -1,14 +1,18 @@
 """dbt through Prefect in both modes: one task for the build (default) or one task per dbt node."""
 
+import shutil
 import time
 from datetime import date
+from pathlib import Path
+
+import yaml
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 
-from tests.conftest import make_config
+from tests.conftest import GENERATED_AS_OF, make_config
 from flows import progress
 
 AS_OF = date(2026, 3, 15)
@@ -91,3 +95,31 @@ def test_node_tasks_setting_runs_every_dbt_node_as_its_own_task(ingested):
     names = task_run_names(state, expect=nodes)
     assert len(names) == nodes
     assert any("stg_crm__accounts" in n for n in names) and "dbt" not in [n.rsplit("-", 1)[0] for n in names]
+
+
+@pytest.mark.parametrize("unit_tests", [False, True], ids=["default", "configured"])
+def test_a_build_runs_dbt_unit_tests_only_when_configured(ingested, unit_tests):
+    from flows.transform import dbt_build
+
+    cfg = ingested(dbt={"unit_tests": unit_tests})
+    result = dbt_build(cfg, AS_OF, select="staging int_subscriptions__normalised")
+    assert result.models >= 11 and not result.failures
+    assert result.unit_tests == (2 if unit_tests else 0)  # int_subscriptions__normalised has two
+
+
+def defined_unit_tests() -> set[str]:
+    project = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
+    return {t["name"] for f in project.rglob("*.yml") for t in (yaml.safe_load(f.read_text()) or {}).get("unit_tests", [])}
+
+
+def test_every_dbt_unit_test_passes(generated_workspace, tmp_path):
+    """Daily builds leave dbt's unit tests out (dbt.unit_tests: false), so this is where the
+    hand-computed expectations (MRR movements, NRR/GRR, renewals, health, alerts...) are checked:
+    all of them, on a copy of a built warehouse (dbt reads the input models' column types there)."""
+    from flows.transform import run_dbt
+
+    ws = tmp_path / "ws"
+    shutil.copytree(generated_workspace, ws, ignore=shutil.ignore_patterns("landing", "reports", "outbox", "truth"))
+    result = run_dbt(make_config(ws), ["test", "--select", "test_type:unit"], GENERATED_AS_OF)
+    assert not result.failures
+    assert result.unit_tests == len(defined_unit_tests()) >= 40
