@@ -11,11 +11,13 @@ def stage(name, seconds, rss=100.0, ok=True, **detail):
 
 def test_ratios_compare_whole_process_times_and_flag_a_peer_that_did_not_fit():
     results = {s.stage: s for s in (
-        stage("ingest", 10), stage("gate", 5), stage("dbt_full", 60, rss=4096), stage("dbt_core", 20),
-        stage("incremental", 7.5), stage("floor", 10), stage("peer", 200))}
+        stage("ingest", 10), stage("gate", 5), stage("dbt_full", 60, rss=4096, dbt_seconds=50, chain_model_seconds=30),
+        stage("dbt_core", 20), stage("incremental", 7.5, dbt_seconds=10, chain_model_seconds=3),
+        stage("floor", 10), stage("peer", 200))}
     r = ratios(results)
     assert r["dbt_core_over_floor"] == 2 and r["dbt_full_over_floor"] == 6
     assert r["peer_over_dbt_core"] == 10 and r["incremental_over_full"] == 7.5 / 75
+    assert r["dbt_incremental_over_full"] == 10 / 50 and r["chain_incremental_over_full"] == 3 / 30
     assert r["peak_rss_gib"] == 4
     results["peer"] = stage("peer", 30, did_not_fit="pandas ran out of the memory limit")
     assert ratios(results)["peer_over_dbt_core"] is None
@@ -35,7 +37,11 @@ def test_tier_s_runs_every_stage(tmp_path):
     from flows.bench.run import bench
 
     out = bench("S", tmp_path / "data", tmp_path / "results", reuse=False)
-    assert all(s["ok"] for s in out["stages"].values()), out["stages"]
+    stages = out["stages"]
+    assert all(s["ok"] for s in stages.values()), stages
+    # dbt's own timings of the full build and the next day, for the incremental chain's ratio
+    assert stages["dbt_full"]["detail"]["chain_models"] == stages["incremental"]["detail"]["chain_models"] == 9
+    assert 0 < out["ratios"]["chain_incremental_over_full"] < 1.5
     assert any((tmp_path / "results").glob("S-*.md"))
 
 
