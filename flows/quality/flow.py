@@ -31,8 +31,8 @@ def gate_task(config: Config, batch_id: str) -> GateResult:
     for name, v in result.tables.items():
         for note in v.notes:
             rep.note(f"{name}: {note}")
-    rep.done(f"{result.rows_checked:,} rows checked, {result.quarantined:,} quarantined; "
-             f"data docs: {result.docs}")
+    docs = f"data docs: {result.docs}" if result.docs else "no data docs yet"
+    rep.done(f"{result.rows_checked:,} rows checked, {result.quarantined:,} quarantined; {docs}")
     return result
 
 
