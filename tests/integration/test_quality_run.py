@@ -31,6 +31,13 @@ def test_run_quarantines_bad_rows_and_html_names_come_out_escaped(prefect_harnes
     casey = next(p for p in cfg.path("outbox").rglob("*.html") if "casey" in p.name).read_text()
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Sons" in casey and "<script>" not in casey
     assert (cfg.path("workspace") / "quality" / "data_docs" / "index.html").exists()
+    # ... and in every report page that names the account (renewals, to-do lists, team)
+    from flows.reports.flow import REPORT_NAMES, run_report
+
+    pages = [open(p, encoding="utf-8").read() for n in REPORT_NAMES
+             for p in run_report(cfg, n, date(2026, 3, 15), send=False).pages]
+    assert sum("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Sons" in page for page in pages) >= 1
+    assert not [page for page in pages if "<script>" in page or "alert('x')" in page]
 
 
 def test_steward_check_reports_without_loading(tmp_path, minimal_landing):
