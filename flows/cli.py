@@ -193,10 +193,12 @@ def check(
     cfg = build_config(config, workspace)
     _prepare_runtime(cfg, verbose=False)
     from flows.quality.flow import check_landing, docs_dir
-    from flows.quality.report import table
+    from flows.quality.report import findings, table
 
     result = _guarded(check_landing, path.expanduser().resolve(), docs_dir(cfg))
     console.print(table(result))
+    for line in findings(result):
+        console.print(line)
     console.print(f"data docs: {result.docs}")
     if result.quarantined:
         console.print(f"[yellow]![/] {result.quarantined:,} row(s) would be quarantined")

@@ -20,16 +20,24 @@ def summary(result: GateResult) -> dict:
 
 
 def table(result: GateResult) -> Table:
-    """One line per table with rows checked and quarantined, then one per failing rule."""
+    """One line per table with rows checked and quarantined (the findings follow it, see findings())."""
     t = Table(title=f"Quality gate ({result.rows_checked:,} rows checked in {result.seconds:.1f} s)")
-    for col in ("table", "rows checked", "quarantined", "rule / note", "example"):
-        t.add_column(col, overflow="fold")
+    t.add_column("table")
+    t.add_column("rows checked", justify="right")
+    t.add_column("quarantined", justify="right")
     for name, v in result.tables.items():
-        if not v.rows_checked and not v.notes:
-            continue
-        t.add_row(name, f"{v.rows_checked:,}", f"{v.quarantined:,}", "", "")
-        for rule_id, n in v.by_rule.items():
-            t.add_row("", "", f"{n:,}", escape(rule_id), escape(v.examples[rule_id]))
-        for note in v.notes:
-            t.add_row("", "", "", escape(note), "")
+        if v.rows_checked or v.notes:
+            t.add_row(name, f"{v.rows_checked:,}", f"{v.quarantined:,}")
     return t
+
+
+def findings(result: GateResult) -> list[str]:
+    """One line per failing rule (its count and first example) and per note, as rich markup.
+    Lines rather than table cells, so a rule id is never folded on a narrow terminal."""
+    lines = []
+    for name, v in result.tables.items():
+        for rule_id, n in v.by_rule.items():
+            lines.append(f"  [bold]{escape(rule_id)}[/]: {n:,} row(s), e.g. {escape(v.examples[rule_id])}")
+        for note in v.notes:
+            lines.append(f"  note: {escape(name)}: {escape(note)}")
+    return lines
