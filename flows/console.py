@@ -71,8 +71,10 @@ def print_summary(summary: dict, seconds: float) -> None:
         bad = ", ".join(f"{k} {v:,}" for k, v in q["quarantined"].items())
         t.add_row("quality gate", f"{q['rows_checked']:,} rows checked, "
                                   + (f"quarantined: {bad} (see quarantine.<table>)" if bad else "0 quarantined"))
+        for r in q.get("rules", []):  # why rows were moved, without querying quarantine.<table>
+            t.add_row("", escape(f"{r['rule']}: {r['rows']:,} row(s), e.g. {r['example']}"))
         for note in q.get("notes", []):
-            t.add_row("", note)
+            t.add_row("", escape(note))
         if q.get("docs"):
             t.add_row("data docs", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")

@@ -29,6 +29,8 @@ def gate_task(config: Config, batch_id: str) -> GateResult:
     with session(config.path("warehouse")) as con:
         result = run_gate(con, batch_id, docs_dir=docs_dir(config))
     for name, v in result.tables.items():
+        for rule_id, n in v.by_rule.items():
+            rep.note(f"{rule_id}: {n:,} row(s) quarantined, e.g. {v.examples[rule_id]}")
         for note in v.notes:
             rep.note(f"{name}: {note}")
     docs = f"data docs: {result.docs}" if result.docs else "no data docs yet"

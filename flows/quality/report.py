@@ -14,6 +14,8 @@ def summary(result: GateResult) -> dict:
         "seconds": round(result.seconds, 2),
         "rows_checked": result.rows_checked,
         "quarantined": {t: v.quarantined for t, v in result.tables.items() if v.quarantined},
+        "rules": [{"table": t, "rule": rule_id, "rows": n, "example": v.examples[rule_id]}
+                  for t, v in result.tables.items() for rule_id, n in v.by_rule.items()],
         "notes": [f"{t}: {n}" for t, v in result.tables.items() for n in v.notes],
         "docs": result.docs,
     }

@@ -24,6 +24,9 @@ def test_run_quarantines_bad_rows_and_html_names_come_out_escaped(prefect_harnes
     summary = daily_run_for(cfg, date(2026, 3, 15))
     assert summary["quality"]["rows_checked"] == 13
     assert summary["quality"]["quarantined"] == {"subscriptions": 1}
+    [rule] = summary["quality"]["rules"]  # the run summary says why, not only how many
+    assert (rule["table"], rule["rule"], rule["rows"]) == ("subscriptions", "subscriptions.account_id:reference", 1)
+    assert rule["example"].startswith("billing/subscriptions.csv row 6 column account_id:") and "'A9'" in rule["example"]
     with duckdb.connect(str(cfg.path("warehouse"))) as con:
         assert con.execute("select subscription_id, _rule from quarantine.subscriptions").fetchall() == [
             ("S6", "subscriptions.account_id:reference")]

@@ -66,3 +66,22 @@ def test_run_summary_names_every_delivery_outcome(capsys):
     text = " ".join(re.sub(r"[│┌┐└┘─┬┴├┤┼]", " ", cap.get()).split())  # cells may wrap
     assert "5 queued, 3 sent, 0 failed, 1 recovered after an interrupted send, 2 suppressed, 1 unconfirmed" in text
     assert "deferred" not in text  # zero counts beyond the basics stay out of the way
+
+
+def test_run_summary_says_why_rows_were_quarantined():
+    from flows.console import console, print_summary
+
+    summary = {"as_of": "2026-06-30", "rows_loaded": {"subscriptions": 6}, "models_built": 60, "tests_passed": 330,
+               "warehouse": "w.duckdb", "outbox": "outbox",
+               "quality": {"rows_checked": 6, "quarantined": {"subscriptions": 1}, "notes": [], "docs": None,
+                           "rules": [{"table": "subscriptions", "rule": "subscriptions.account_id:reference", "rows": 1,
+                                      "example": "billing/subscriptions.csv row 6 column account_id: account_id must "
+                                                 "exist in accounts.account_id (got '[A9]')"}]},
+               "alerts": {"opened": 0, "reopened": 0, "resolved": 0, "persisting": 0, "digests_queued": 0},
+               "emails": {"sent": 0, "failed": 0}}
+    with console.capture() as cap:
+        print_summary(summary, 1.0)
+    text = " ".join(re.sub(r"[│┌┐└┘─┬┴├┤┼]", " ", cap.get()).split())
+    assert "quarantined: subscriptions 1 (see quarantine.<table>)" in text
+    assert ("subscriptions.account_id:reference: 1 row(s), e.g. billing/subscriptions.csv row 6 column account_id: "
+            "account_id must exist in accounts.account_id (got '[A9]')") in text  # brackets are data, not markup
