@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, SecretStr, ValidationError,
+                      field_validator, model_validator)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -26,6 +26,11 @@ class ConfigError(Exception):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+SEGMENTS = ("enterprise", "mid_market", "smb")  # the landing contract's account segments
+Segment = Literal["enterprise", "mid_market", "smb"]
+Phase = Literal["onboarding", "adoption", "risk", "renewal", "advocacy", "churned"]  # journey phases
 
 
 def _require_unique_names(items: list, what: str) -> list:
@@ -262,8 +267,6 @@ class Playbook(_Section):
             raise ValueError("a trigger needs at least one condition: phase, health_band, renewal_within_days, "
                              "utilisation_below/above or alert_rule")
         return v
-SEGMENTS = ("enterprise", "mid_market", "smb")
-Segment = Literal["enterprise", "mid_market", "smb"]
 
 
 class Ownership(_Section):
@@ -335,7 +338,6 @@ class Ownership(_Section):
 CAMPAIGN_PLACEHOLDERS = ("contact_name", "account_name", "owner_name")
 AUTOMATIC_CAMPAIGNS = ("welcome", "onboarding_sequence", "pooled_reach_out")
 CampaignRecipient = Literal["primary_contact", "champion", "all_contacts"]
-Segment = Literal["enterprise", "mid_market", "smb"]
 
 
 def _check_placeholders(text: str) -> str:
@@ -623,8 +625,13 @@ class Health(_Section):
     sticky_features: list[str] = Field(
         ["api", "integrations", "workflows"], min_length=1,
         description="Features that are hard to rip out once adopted.")
-    cadence_days: dict[Literal["enterprise", "mid_market", "smb"], int] = Field(
-        {"enterprise": 14, "mid_market": 30, "smb": 60}, description="Agreed touchpoint cadence by segment.")
+    cadence_days: dict[Segment, PositiveInt] = Field(
+        {"enterprise": 14, "mid_market": 30, "smb": 60},
+        description="Agreed touchpoint cadence by segment; also the health score's engagement_recency yardstick.")
+    cadence_days_by_phase: dict[Phase, Any] = Field(
+        {}, description="Cadence for accounts in a journey phase (the phase the previous run recorded), "
+                        "overriding cadence_days: days for every segment, or days per segment. "
+                        "Sets fct_engagement's cadence (touchpoint alerts, team report), not health.")
     full_utilisation: float = Field(0.8, gt=0, le=1, description="Utilisation that earns a full depth score.")
     history_days: int = Field(365, ge=1, description="Days of daily health history kept before as_of.")
 
@@ -647,9 +654,36 @@ class Health(_Section):
             raise ValueError(f"bands.red_below ({v.red_below}) must not exceed bands.green_from ({v.green_from})")
         return v
 
+    @field_validator("cadence_days")
+    @classmethod
+    def _cadence_every_segment(cls, v: dict[str, int]) -> dict[str, int]:
+        missing = [s for s in SEGMENTS if s not in v]
+        if missing:
+            raise ValueError(f"cadence_days needs every segment; missing {', '.join(missing)}")
+        return v
+
+    @field_validator("cadence_days_by_phase")
+    @classmethod
+    def _phase_cadence_days(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for phase, days in v.items():
+            per_segment = days if isinstance(days, dict) else {None: days}
+            for seg, n in per_segment.items():
+                key = f"cadence_days_by_phase.{phase}" + (f".{seg}" if seg else "")
+                if seg is not None and seg not in SEGMENTS:
+                    raise ValueError(f"{key}: {seg!r} is not a segment; one of {', '.join(SEGMENTS)}")
+                if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+                    raise ValueError(f"{key} = {n!r} must be a whole number of days greater than 0"
+                                     + ("" if seg else ", or a map of segment to days"))
+        return v
+
+    def phase_cadence(self) -> dict[str, dict[str, int]]:
+        """cadence_days_by_phase spelled out per segment: {phase: {segment: days}}; a segment a
+        phase leaves out keeps its cadence_days."""
+        return {phase: ({seg: days for seg in SEGMENTS} if isinstance(days, int) else dict(days))
+                for phase, days in self.cadence_days_by_phase.items()}
+
 
 SURVEY_KINDS = ("nps", "onboarding", "csat")  # the landing contract's survey values
-Phase = Literal["onboarding", "adoption", "risk", "renewal", "advocacy", "churned"]
 
 
 class SurveyEmail(_Section):
@@ -821,6 +855,7 @@ class Config(_Section):
             "health_weights": h.weights, "health_red_below": h.bands.red_below,
             "health_green_from": h.bands.green_from, "health_key_features": h.key_features,
             "health_sticky_features": h.sticky_features, "health_cadence_days": h.cadence_days,
+            "health_cadence_days_by_phase": h.phase_cadence(),
             "health_full_utilisation": h.full_utilisation, "health_history_days": h.history_days,
         }
 

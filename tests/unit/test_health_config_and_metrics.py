@@ -19,6 +19,11 @@ def _load(tmp_path, text):
     ("health:\n  weights: {usage_depth: 0, support: 0}\n", ["health.weights", "sum to more than 0"]),
     ("health:\n  weights: {vibes: 3}\n", ["health.weights", "weights.vibes", "not a health component"]),
     ("health:\n  bands: {red_below: 80, green_from: 70}\n", ["health.bands", "red_below"]),
+    ("health:\n  cadence_days: {enterprise: 14, smb: 60}\n", ["health.cadence_days", "missing mid_market"]),
+    ("health:\n  cadence_days: {enterprise: 0, mid_market: 30, smb: 60}\n", ["health.cadence_days.enterprise", "greater than 0"]),
+    ("health:\n  cadence_days_by_phase: {at_risk: 7}\n", ["health.cadence_days_by_phase", "at_risk"]),
+    ("health:\n  cadence_days_by_phase: {risk: {startup: 7}}\n", ["health.cadence_days_by_phase", "startup"]),
+    ("health:\n  cadence_days_by_phase: {risk: -3}\n", ["health.cadence_days_by_phase", "greater than 0"]),
 ])
 def test_bad_health_config_names_the_key(tmp_path, text, names):
     with pytest.raises(ConfigError) as err:
@@ -33,6 +38,15 @@ def test_health_config_reaches_dbt_vars(tmp_path):
     assert v["health_weights"] == {"usage_depth": 2, "champion": 1}
     assert (v["health_red_below"], v["health_green_from"]) == (30, 60)
     assert v["health_cadence_days"]["smb"] == 60
+
+
+def test_phase_cadence_spells_out_segments(tmp_path):
+    """A number applies to every segment; a per-segment map overrides only the segments it names
+    (the rest keep health.cadence_days in fct_engagement)."""
+    cfg = _load(tmp_path, "health:\n  cadence_days_by_phase: {onboarding: 7, risk: {enterprise: 5}}\n")
+    assert cfg.dbt_vars()["health_cadence_days_by_phase"] == {
+        "onboarding": {"enterprise": 7, "mid_market": 7, "smb": 7}, "risk": {"enterprise": 5}}
+    assert _load(tmp_path, "health:\n  cadence_days_by_phase: {}\n").dbt_vars()["health_cadence_days_by_phase"] == {}
 
 
 def test_auc_by_hand():

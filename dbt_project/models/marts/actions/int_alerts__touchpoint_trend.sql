@@ -1,5 +1,6 @@
 -- Negative touchpoint trend on a paying account: the agreed cadence is missed (no touchpoint
--- for longer than health.cadence_days of its segment), or the 90-day sentiment fell by at
+-- for longer than fct_engagement.cadence_days: health.cadence_days of its segment, or
+-- health.cadence_days_by_phase for its recorded journey phase), or the 90-day sentiment fell by at
 -- least alerts.touchpoint_trend.sentiment_drop vs the prior 90 days. One subject each.
 -- Without any touchpoints landed (the table is optional) the rule is skipped, not faked.
 with engagement as (
@@ -16,13 +17,16 @@ select
     'cadence' as subject,
     cast(null as varchar) as owner_id,
     cast(null as varchar) as owner_email,
-    case when last_touchpoint_date is null then 'No touchpoint on record (cadence ' || cast(cadence_days as varchar) || ' days)'
+    case when last_touchpoint_date is null
+              then 'No touchpoint on record (cadence ' || cast(cadence_days as varchar) || ' days'
          else 'No touchpoint for ' || cast(days_since_last_touchpoint as varchar) || ' days (cadence '
-              || cast(cadence_days as varchar) || ')' end as title,
+              || cast(cadence_days as varchar) end
+        || coalesce(', ' || cadence_phase || ' phase', '') || ')' as title,
     {{ json_object({
         'last_touchpoint_date': 'cast(last_touchpoint_date as varchar)',
         'days_since_last_touchpoint': 'days_since_last_touchpoint',
         'cadence_days': 'cadence_days',
+        'cadence_phase': 'cadence_phase',
     }) }} as details
 from engagement
 where is_cadence_breached

@@ -1,5 +1,8 @@
 -- Per account at as_of: touchpoint recency against the agreed cadence, cadence breaches and
 -- sentiment trend; support load, trend and CSAT; latest NPS and category; champion status.
+-- The cadence is health.cadence_days for the segment, unless health.cadence_days_by_phase sets
+-- one for the journey phase the previous run recorded (ops.account_phase_history): today's
+-- target phase depends on health, which depends on engagement, so it cannot be used here.
 with accounts as (
     select * from {{ ref('stg_crm__accounts') }}
     where cast(created_at as date) <= {{ as_of_date() }}
@@ -26,10 +29,43 @@ contacts as (
     select * from {{ ref('stg_crm__contacts') }}
 ),
 
-cadence as (
+segment_cadence as (
     {% for seg, days in var('health_cadence_days').items() %}
     select '{{ seg }}' as segment, {{ days }} as cadence_days{% if not loop.last %} union all{% endif %}
     {% endfor %}
+),
+
+phase_cadence as (
+    {% set rows = [] %}
+    {% for phase, by_segment in var('health_cadence_days_by_phase', {}).items() %}
+        {% for seg, days in by_segment.items() %}
+            {% do rows.append("select '" ~ phase ~ "' as phase, '" ~ seg ~ "' as segment, " ~ days ~ " as cadence_days") %}
+        {% endfor %}
+    {% endfor %}
+    {% if rows %}{{ rows | join(' union all ') }}
+    {% else %}select cast(null as varchar) as phase, cast(null as varchar) as segment,
+        cast(null as integer) as cadence_days where false{% endif %}
+),
+
+-- the stay in force when as_of began: entered before it, not left before it
+recorded_phase as (
+    select account_id, phase
+    from {{ source('ops', 'account_phase_history') }}
+    where entered_as_of < {{ as_of_date() }}
+        and (exited_as_of is null or exited_as_of >= {{ as_of_date() }})
+),
+
+cadence as (
+    select
+        accounts.account_id,
+        recorded_phase.phase as journey_phase,
+        coalesce(phase_cadence.cadence_days, segment_cadence.cadence_days) as cadence_days,
+        case when phase_cadence.cadence_days is not null then recorded_phase.phase end as cadence_phase
+    from accounts
+    left join segment_cadence on accounts.segment = segment_cadence.segment
+    left join recorded_phase on accounts.account_id = recorded_phase.account_id
+    left join phase_cadence
+        on recorded_phase.phase = phase_cadence.phase and accounts.segment = phase_cadence.segment
 ),
 
 -- gaps between consecutive touchpoints in the last year (and from the last one to as_of)
@@ -61,8 +97,7 @@ breaches as (
         touch_gaps.account_id,
         count(case when touch_gaps.gap_days > cadence.cadence_days then 1 end) as cadence_breaches_365d
     from touch_gaps
-    inner join accounts on touch_gaps.account_id = accounts.account_id
-    inner join cadence on accounts.segment = cadence.segment
+    inner join cadence on touch_gaps.account_id = cadence.account_id
     where touch_gaps.touch_date > {{ dbt.dateadd('day', -365, as_of_date()) }}
     group by touch_gaps.account_id
 ),
@@ -106,7 +141,9 @@ select
     accounts.segment,
     touch_facts.last_touchpoint_date,
     {{ dbt.datediff('touch_facts.last_touchpoint_date', as_of_date(), 'day') }} as days_since_last_touchpoint,
+    cadence.journey_phase,
     cadence.cadence_days,
+    cadence.cadence_phase,
     coalesce({{ dbt.datediff('touch_facts.last_touchpoint_date', as_of_date(), 'day') }} > cadence.cadence_days, true)
         as is_cadence_breached,
     coalesce(breaches.cadence_breaches_365d, 0) as cadence_breaches_365d,
@@ -135,7 +172,7 @@ select
     case when champions.champions_ever > 0 and champions.champions_present = 0
         then champions.last_champion_left_date end as champion_lost_date
 from accounts
-left join cadence on accounts.segment = cadence.segment
+left join cadence on accounts.account_id = cadence.account_id
 left join touch_facts on accounts.account_id = touch_facts.account_id
 left join breaches on accounts.account_id = breaches.account_id
 left join ticket_facts on accounts.account_id = ticket_facts.account_id
