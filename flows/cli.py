@@ -111,12 +111,13 @@ def _guarded(fn, *args, **kwargs):
     """Run a pipeline step; known input errors become one red line, never a traceback."""
     from flows.ingest.discover import LandingError
     from flows.quality.gate import GateError
+    from flows.runlock import RunLockHeld
     from flows.transform import DbtBuildError
-    from flows.warehouse import SchemaError
+    from flows.warehouse import SchemaError, WarehouseBusy
 
     try:
         return fn(*args, **kwargs)
-    except (ConfigError, LandingError, DbtBuildError, GateError, SchemaError) as exc:
+    except (ConfigError, LandingError, DbtBuildError, GateError, SchemaError, RunLockHeld, WarehouseBusy) as exc:
         _fail(str(exc))
 
 
@@ -222,6 +223,19 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
 
 
 def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) -> dict:
+    from datetime import datetime, timezone
+
+    from flows.runlock import RunLockHeld, run_lock
+
+    scheduled_at = datetime.now(timezone.utc)  # the run's clock for send windows, passed in explicitly
+    try:  # held from here, so a second run fails in a second, not after its warm-up
+        with run_lock(cfg.path("workspace"), as_of):
+            return _run_locked(cfg, as_of, verbose, full_refresh, scheduled_at)
+    except RunLockHeld as exc:
+        _fail(str(exc))
+
+
+def _run_locked(cfg: Config, as_of: date, verbose: bool, full_refresh: bool, scheduled_at) -> dict:
     _prepare_runtime(cfg, verbose, prefect=True)
     from flows.console import print_summary
     from flows.daily_run import daily_run_for
@@ -232,7 +246,7 @@ def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) ->
     _prefect_ready()
 
     started = time.perf_counter()
-    summary = _guarded(daily_run_for, cfg, as_of, full_refresh)
+    summary = _guarded(daily_run_for, cfg, as_of, full_refresh, scheduled_at)
     print_summary(summary, time.perf_counter() - started)
     return summary
 
@@ -413,17 +427,20 @@ def sql(
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Query the warehouse read-only and print the result.
+    """Query the analyst copy (what the last successful run published) and print the result.
 
     Example: steward sql "select segment, sum(current_mrr) from marts.dim_accounts group by 1"
     """
     import duckdb
     from rich.table import Table
 
+    from flows.warehouse import analyst_copy_path
+
     cfg = build_config(config, workspace)
-    path = cfg.path("warehouse")
+    path = analyst_copy_path(cfg.path("warehouse"))  # never the writer's file: a query never blocks a run
     if not path.exists():
-        _fail(f"no warehouse at {path}; run `steward demo` or `steward run` first")
+        _fail(f"no analyst copy at {path}; run `steward demo` or `steward run` first (each successful "
+              "run publishes it)")
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             cur = con.execute(query)

@@ -513,6 +513,7 @@ class Recipients(_Section):
 
     cs_leader: str = "cs-leader@example.com"
     unassigned: str = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
+    data_team: str = Field("data-team@example.com", description="Failed-run alerts (stage and cause).")
 
 
 class SendGrid(_Section):
@@ -805,6 +806,26 @@ class Dbt(_Section):
     project_dir: Path = DBT_PROJECT_DIR
 
 
+class RunSettings(_Section):
+    """How a run shares its workspace and which clock it trusts (README "Run lock and analyst copy")."""
+
+    lock_wait_seconds: float = Field(30, ge=0, description="How long a run waits for a process holding the "
+                                                           "warehouse file open before it fails naming it.")
+    future_grace_days: int = Field(1, ge=0, description="The gate's 'in the future' means after as_of plus this "
+                                                        "many days (exports stamped in a later time zone).")
+
+
+class Publish(_Section):
+    """What the read-only analyst copy holds; raw and quarantine only if listed here."""
+
+    schemas: list[str] = Field(["marts", "actions", "reports", "ops", "backtest"],
+                               description="Schemas copied (views become tables).")
+    exclude_columns: list[str] = Field(
+        ["ops.outbox.text_body", "ops.outbox.html_body", "ops.outbox.attachments"],
+        description="schema.table.column left out (message bodies carry survey links); columns named "
+                    "token, *_secret, *_password, *_api_key are always left out.")
+
+
 class Config(_Section):
     """The whole of steward.yml."""
 
@@ -827,6 +848,8 @@ class Config(_Section):
     health: Health = Health()
     dbt: Dbt = Dbt()
     surveys: Surveys = Surveys()
+    run: RunSettings = RunSettings()
+    publish: Publish = Publish()
 
     def path(self, name: str) -> Path:
         return self.paths.resolve(name)

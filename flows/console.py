@@ -117,11 +117,14 @@ def print_summary(summary: dict, seconds: float) -> None:
         line += f"; sending stopped: {e['aborted']}"
     t.add_row("emails", line)
     t.add_row("warehouse", summary["warehouse"])
+    pub = summary.get("published") or {}
+    if pub:
+        t.add_row("analyst copy", f"{pub['path']} ({pub['tables']} tables, published in {pub['seconds']:.1f} s)")
     t.add_row("outbox", summary["outbox"])
     console.print(t)
     console.print(
         "Query the marts:  [bold]steward sql \"select * from marts.dim_accounts limit 5\"[/]\n"
-        f"  or in Python:   duckdb.connect('{summary['warehouse']}', read_only=True)"
+        f"  or in Python:   duckdb.connect('{pub.get('path', summary['warehouse'])}', read_only=True)"
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,7 +29,10 @@ from flows.ingest.flow import ingest
 from flows.quality.flow import gate_task
 from flows.quality.report import summary as gate_summary
 from flows.transform import dbt_build
-from flows.warehouse import session
+from flows.publish import publish_analyst_copy
+from flows.run_ops import alert_failure, one_line, publish_artifact
+from flows.runlock import run_lock
+from flows.warehouse import session, set_lock_wait
 
 
 @dataclass
@@ -51,6 +55,12 @@ class RunSummary:
     surveys: dict = field(default_factory=dict)
     campaigns: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+    published: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    scheduled_at: str | None = None
+    status: str = "running"
+    failed_stage: str | None = None
+    error: str | None = None
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -83,6 +93,7 @@ class ReconcileStep:
     stage: str
     reconcile: Callable[[Any, Config, date], Any]
     describe: Callable[[Any, date], str]
+    takes_now: bool = False  # also given the run's scheduled time (a send window), never the wall clock
 
 
 # In order: owners and phases first (alerts route to owners), then alerts, playbooks (which read
@@ -99,17 +110,17 @@ RECONCILE_STEPS = (
     ReconcileStep("surveys", "reconcile-surveys", "reconcile surveys", reconcile_surveys,
                   lambda r, d: survey_progress_line(r)),
     ReconcileStep("campaigns", "reconcile-campaigns", "reconcile campaigns", reconcile_campaigns,
-                  lambda r, d: campaign_progress_line(r)),
+                  lambda r, d: campaign_progress_line(r), takes_now=True),
 )
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile_step(step: ReconcileStep, config: Config, as_of: date) -> Any:
+def reconcile_step(step: ReconcileStep, config: Config, as_of: date, now: datetime | None = None) -> Any:
     """Run one reconciler in its own warehouse session and report what it changed."""
     rep = progress.reporter()
     rep.stage(step.stage)
     with session(config.path("warehouse")) as con:
-        result = step.reconcile(con, config, as_of)
+        result = step.reconcile(con, config, as_of, now=now) if step.takes_now else step.reconcile(con, config, as_of)
     rep.done(step.describe(result, as_of))
     for line in (getattr(result, "notes", None) or [])[:10]:
         rep.note(line)
@@ -130,43 +141,103 @@ def deliver_task(config: Config) -> DrainResult:
     return result
 
 
-def run_pipeline(config: Config, as_of: date, full_refresh: bool = False) -> RunSummary:
+class _Stages:
+    """Times each stage of a run and remembers the one running (the failing stage, if it fails)."""
+
+    def __init__(self, summary: RunSummary):
+        self.summary, self.current, self._t = summary, "start", time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        self._close()
+        self.current = name
+
+    def _close(self) -> None:
+        now = time.perf_counter()
+        if self.current not in ("start", "done"):
+            self.summary.timings[self.current] = round(self.summary.timings.get(self.current, 0) + now - self._t, 2)
+        self._t = now
+
+
+def run_pipeline(config: Config, as_of: date, full_refresh: bool = False,
+                 scheduled_at: datetime | None = None) -> RunSummary:
     """The pipeline body, shared by the daily flow and the demo.
 
     full_refresh rebuilds the incremental models from all history (after an upgrade changed their
-    columns, or to repair them); ops state is untouched either way.
+    columns, or to repair them); ops state is untouched either way. scheduled_at is the time the
+    run stands for (a deployment's scheduled start; the CLI's own start): send windows use it, so
+    replaying a day queues the same mail. The run holds the workspace's run lock throughout.
     """
+    set_lock_wait(config.run.lock_wait_seconds)
+    with run_lock(config.path("workspace"), as_of) as lock:
+        if lock.stale_from:
+            progress.reporter().note(f"took over the run lock of pid {lock.stale_from}, which is gone")
+        return _run_locked(config, as_of, full_refresh, scheduled_at or datetime.now(timezone.utc))
+
+
+def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: datetime) -> RunSummary:
     run_id = uuid.uuid4().hex[:12]
     warehouse = config.path("warehouse")
-    with session(warehouse) as con:
-        con.execute("insert into ops.runs values (?, ?, now(), null, 'running', null)", [run_id, as_of])
-    summary = RunSummary(as_of=as_of.isoformat(), warehouse=str(warehouse), outbox=str(config.path("outbox")))
-    status = "failed"
+    summary = RunSummary(as_of=as_of.isoformat(), warehouse=str(warehouse), outbox=str(config.path("outbox")),
+                         scheduled_at=scheduled_at.isoformat())
+    stage, opened = _Stages(summary), False
     try:
+        stage("open warehouse")
+        with session(warehouse) as con:
+            con.execute("insert into ops.runs values (?, ?, now(), null, 'running', null)", [run_id, as_of])
+        opened = True
+        stage("ingest")
         loaded = ingest(config)
         summary.rows_loaded = {t: r.rows_loaded for t, r in loaded.tables.items()}
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())
         summary.missing_tables = loaded.missing_optional
-        summary.quality = gate_summary(gate_task(config, loaded.batch_id))
+        stage("quality gate")
+        summary.quality = gate_summary(gate_task(config, loaded.batch_id, as_of))
+        stage("dbt build")
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         for step in RECONCILE_STEPS:
-            result = reconcile_step.with_options(name=step.task_name)(step, config, as_of)
+            stage(step.stage)
+            result = reconcile_step.with_options(name=step.task_name)(step, config, as_of, scheduled_at)
             setattr(summary, step.summary_key, asdict(result))
+        stage("deliver")
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
-        status = "succeeded"
+        stage("publish analyst copy")
+        summary.published = asdict(publish_analyst_copy(warehouse, config.publish.schemas,
+                                                        config.publish.exclude_columns, run_id))
+        stage("done")
+        summary.status = "succeeded"
+    except BaseException as exc:
+        summary.status, summary.failed_stage, summary.error = "failed", stage.current, one_line(exc)
+        if opened and not isinstance(exc, KeyboardInterrupt):  # unopened: the outbox is out of reach too
+            unsent = alert_failure(config, run_id, as_of, stage.current, summary.error)
+            if unsent:
+                progress.reporter().note(f"the failure email to the data team was not sent: {unsent}")
+        raise
     finally:
-        with session(warehouse) as con:
-            con.execute("update ops.runs set finished_at = now(), status = ?, summary = ? where run_id = ?",
-                        [status, json.dumps(asdict(summary)), run_id])
+        stage("done")
+        if opened:
+            _record(warehouse, run_id, summary)
+        publish_artifact(asdict(summary))
     return summary
 
 
+def _record(warehouse: Path, run_id: str, summary: RunSummary) -> None:
+    """Finish the run's ops.runs row."""
+    try:
+        with session(warehouse) as con:
+            con.execute("update ops.runs set finished_at = now(), status = ?, summary = ? where run_id = ?",
+                        [summary.status, json.dumps(asdict(summary)), run_id])
+    except Exception:  # noqa: BLE001 - a failed run's own error is what matters, not this one
+        if summary.status == "succeeded":
+            raise
+
+
 @flow(name="steward-daily-run")
-def daily_run_for(config: Config, as_of: date, full_refresh: bool = False) -> dict:
-    """The daily flow for an already-built config (what the CLI calls)."""
-    return asdict(run_pipeline(config, as_of, full_refresh))
+def daily_run_for(config: Config, as_of: date, full_refresh: bool = False,
+                  scheduled_at: datetime | None = None) -> dict:
+    """The daily flow for an already-built config (what the CLI calls, with its own start time)."""
+    return asdict(run_pipeline(config, as_of, full_refresh, scheduled_at))
 
 
 @flow(name="steward-daily-run")
@@ -174,8 +245,13 @@ def daily_run(as_of: date | None = None, config_path: str | None = None, workspa
               full_refresh: bool = False) -> dict:
     """Ingest landing files, build the dbt project for as_of, reconcile alerts, deliver email.
 
-    as_of defaults to the flow run's date (what a scheduled deployment wants).
+    as_of defaults to the date of the flow run's scheduled start (what a scheduled deployment
+    wants); that scheduled time is also the run's clock for send windows, so a replay (a retry
+    hours later, a backfill) decides the same as the original run.
     """
+    from prefect.runtime import flow_run
+
+    scheduled_at = flow_run.scheduled_start_time or datetime.now(timezone.utc)
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
-    return asdict(run_pipeline(config, as_of or date.today(), full_refresh))
+    return asdict(run_pipeline(config, as_of or scheduled_at.date(), full_refresh, scheduled_at))

@@ -8,6 +8,8 @@ applied in order on connect and recorded in ops.schema_migrations.
 
 from __future__ import annotations
 
+import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +91,43 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "the warehouse") 
     return applied
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse file open (said in one line, naming that process)."""
+
+
+# How long the run waits for a process holding the writer's file (config run.lock_wait_seconds,
+# set once by the run through `set_lock_wait`) before failing with WarehouseBusy.
+_lock_wait = {"seconds": 30.0}
+
+
+def set_lock_wait(seconds: float) -> None:
+    _lock_wait["seconds"] = float(seconds)
+
+
+def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting a bounded time while another process holds the file's lock."""
+    deadline = time.monotonic() + _lock_wait["seconds"]
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise
+            if time.monotonic() >= deadline:
+                m = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+                who = f"pid {m.group(2)} ({m.group(1)})" if m else "another process"
+                raise WarehouseBusy(
+                    f"the warehouse {path} is held open by {who}; waited {_lock_wait['seconds']:.0f} s. "
+                    f"Only the run opens it: readers use the analyst copy {analyst_copy_path(path)}") from None
+            time.sleep(0.5)
+
+
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with Steward's schemas migrated to this version."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _open_writer(path)
     con.execute("set enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     try:
         migrate(con, path)
