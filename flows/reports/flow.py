@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -93,10 +93,16 @@ def run_report(config: Config, name: str, as_of: date, send: bool) -> ReportResu
 def report_flow(name: str, as_of: date | None = None, send: bool = True, config_path: str | None = None,
                 workspace: str | None = None) -> dict:
     """Build one scheduled report (renewals, nrr, revenue_spread, team, todo) and email it."""
+    from prefect.runtime import flow_run
+
+    from flows.runlock import run_lock
+
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
-    result = run_report(config, name, as_of or date.today(), send)
-    if send:
-        with session(config.path("warehouse")) as con:
-            drain(con, transport_for(config), config.delivery.send_budget)
+    as_of = as_of or (flow_run.scheduled_start_time or datetime.now(timezone.utc)).date()
+    with run_lock(config.path("workspace"), as_of, what="a report"):  # it writes ops.outbox: one writer
+        result = run_report(config, name, as_of, send)
+        if send:
+            with session(config.path("warehouse")) as con:
+                drain(con, transport_for(config), config.delivery.send_budget)
     return {"name": result.name, "pages": result.pages, "queued": result.queued}
