@@ -105,7 +105,7 @@ def _tasks(d: dict, names: Names, cur: str, overdue: bool) -> tuple[str, str]:
     when = f"overdue since {day(d['due_date'])}" if overdue else f"due on {day(d['due_date'])}"
     if n == 1 and d.get("tasks"):
         late = f" ({plural(int(d['days_overdue']), 'day')})" if overdue and d.get("days_overdue") else ""
-        return d["tasks"], f"{when.capitalize()}{late}."
+        return d["tasks"], f"{when[0].upper()}{when[1:]}{late}."
     return f"{plural(n, 'task')} {when}", (d.get("tasks") or "").replace("; ", "\n")
 
 

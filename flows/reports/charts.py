@@ -103,7 +103,8 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float], secondary: 
         ax.bar([i + width / 2 for i in x], [float(v or 0) for v in secondary], width=width,
                color=PALETTE["expansion"], label=names[1] or None)
         ax.legend(fontsize=7, frameon=False)
-    ax.set_xticks(x, list(labels), rotation=45 if max((len(str(t)) for t in labels), default=0) > 6 else 0)
+    crowded = sum(len(str(t)) + 2 for t in labels) > 60
+    ax.set_xticks(x, list(labels), rotation=45 if crowded else 0)
     if symbol is not None:
         money_axis(ax, symbol)
     return _png(fig)

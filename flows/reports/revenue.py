@@ -87,12 +87,12 @@ def renewals(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD")
     year = outcomes(monday - timedelta(days=364), sunday - timedelta(days=364))
     kept = ("renewed", "expanded", "contracted")
 
-    def kept_arr(o: dict) -> float | None:
-        return sum(float(o[k]["arr"]) for k in kept if k in o) if o else None
+    def kept_arr(o: dict) -> float:  # no renewal due that week is a known 0, fct_renewals is complete
+        return sum(float(o[k]["arr"]) for k in kept if k in o)
 
-    r.kpis.append(_kpi("ARR renewed last week", money(kept_arr(week) or 0, currency), [], "renewed",
-                       [(kept_arr(week) or 0, kept_arr(prev), "the week before", "money", True),
-                        (kept_arr(week) or 0, kept_arr(year), "a year earlier", "money", True)]))
+    r.kpis.append(_kpi("ARR renewed last week", money(kept_arr(week), currency), [], "renewed",
+                       [(kept_arr(week), kept_arr(prev), "the week before", "money", True),
+                        (kept_arr(week), kept_arr(year), "a year earlier", "money", True)]))
     r.tables.append(Table("Renewals in the next 90 days",
                           ["Account", "Renewal date", "Days", "ARR", "Health", "Owner", "Cancelling"],
                           [[u["account_name"], day(u["renewal_date"]), str(u["days_to_renewal"]),
@@ -167,7 +167,8 @@ def nrr(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -> R
                              True),
                             (b["closing_mrr"], b_month.get(year, {}).get("closing_mrr"), f"{year:%b %Y}", "money",
                              True)]))
-    r.subject_line = f"NRR for {month_name(month)}: {pct(cur['monthly_nrr'])} monthly, {pct(cur['t12_nrr'])} over 12 months"
+    r.subject_line = (f"NRR for {month_name(month)}: {pct(cur['monthly_nrr'])} monthly, "
+                      f"{pct(cur['t12_nrr'])} over 12 months")
     over = [w for w, k in (("logo", "is_logo_churn_over_tolerance"), ("revenue", "is_revenue_churn_over_tolerance"))
             if cur[k]]
     if over:

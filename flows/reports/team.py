@@ -16,7 +16,7 @@ from flows.reports import charts
 from flows.reports.formatting import (BAD, BAND_COLOURS, Cell, NEUTRAL, day, delta, health, money, number, pct,
                                       plural)
 from flows.reports.model import Chart, Item, Kpi, ReportContent, Table, rows
-from flows.reports.revenue import closed_month, month_name
+from flows.reports.revenue import closed_month, closed_week, month_name
 
 SEVERITY_COLOURS = {"critical": "#b42318", "warning": "#b54708", "info": "#175cd3"}
 ROLE_LABELS = {"csm": "CSM", "renewal_manager": "Renewal manager", "onboarding_specialist": "Onboarding"}
@@ -38,22 +38,25 @@ def person_name(con: duckdb.DuckDBPyConnection, email: str, leader_email: str | 
 
 def team_performance(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -> ReportContent:
     """Per team member: book of business, health mix, tasks on time, deadlines kept, retention."""
-    month = closed_month(as_of)
+    month, (monday, sunday) = closed_month(as_of), closed_week(as_of)
     r = ReportContent("team", "Team performance", as_of,
-                      period=f"Tasks over the 7 days to {day(as_of)}; retention for {month_name(month)}, "
-                             "the month that closed.")
+                      period=f"The week of {day(monday)} to {day(sunday)}; book and overdue tasks on {day(as_of)}; "
+                             f"retention for {month_name(month)}, the month that closed.")
     data = rows(con, """select * from marts.rpt_team_performance
                         order by case role when 'csm' then 0 else 1 end, t12_nrr desc nulls last,
                                  total_arr desc, member_name""")
-    done, prior = (sum(d[k] for d in data) for k in ("count_tasks_completed_7d", "count_tasks_completed_prior_7d"))
-    on_time = sum(d["count_tasks_on_time_7d"] for d in data)
+    done, prior, year = (sum(d[k] for d in data) for k in ("count_tasks_completed_week",
+                                                            "count_tasks_completed_prior_week",
+                                                            "count_tasks_completed_year_ago_week"))
+    on_time = sum(d["count_tasks_on_time_week"] for d in data)
     late = [d for d in data if d["is_missing_deadlines"]]
     r.kpis += [Kpi("Accounts owned", number(sum(d["count_accounts"] for d in data))),
                Kpi("ARR owned", money(sum(d["total_arr"] for d in data), currency, compact=True)),
                Kpi("Red accounts", number(sum(d["count_red_accounts"] for d in data)),
                    colour=BAND_COLOURS["red"][0]),
-               Kpi("Tasks done in 7 days", number(done),
-                   [x for x in [delta(done, prior, "count", "the 7 days before")] if x]),
+               Kpi("Tasks done last week", number(done),
+                   [x for x in (delta(done, prior, "count", "the week before"),
+                                delta(done, year, "count", "a year earlier")) if x]),
                Kpi("Done on time", pct(on_time / done if done else None, 0)),
                Kpi("Tasks overdue now", number(sum(d["count_tasks_overdue"] for d in data)),
                    colour=BAD if any(d["count_tasks_overdue"] for d in data) else None),
@@ -70,18 +73,18 @@ def team_performance(con: duckdb.DuckDBPyConnection, as_of: date, currency: str 
                                                     "no data": [d["count_accounts_without_health"] for d in books]},
                                                    {"red": BAND_COLOURS["red"][0], "amber": "#f5b041",
                                                     "green": "#3d9a6a", "no data": "#cbd2d9"})))
-    r.tables.append(Table("Leaderboard", ["Name", "Role", "Accounts", "ARR", "Red", "Done in 7 d (on time)",
-                                          "Overdue now", "Deadlines missed", "Alerts resolved, 7 d",
+    r.tables.append(Table("Leaderboard", ["Name", "Role", "Accounts", "ARR", "Red", "Done last week (on time)",
+                                          "Overdue now", "Deadlines missed", "Alerts resolved last week",
                                           f"12-month NRR, {month:%b %Y}"],
                           [[d["member_name"], ROLE_LABELS.get(d["role"], d["role"]), number(d["count_accounts"]),
                             money(d["total_arr"], currency), Cell(number(d["count_red_accounts"]),
                                                                   BAND_COLOURS["red"][0] if d["count_red_accounts"]
                                                                   else None),
-                            f"{d['count_tasks_completed_7d']} ({d['count_tasks_on_time_7d']})",
+                            f"{d['count_tasks_completed_week']} ({d['count_tasks_on_time_week']})",
                             number(d["count_tasks_overdue"]),
                             Cell(f"{d['count_tasks_late_window']} of {d['count_tasks_due_window']}",
                                  BAD if d["is_missing_deadlines"] else None, bold=d["is_missing_deadlines"]),
-                            number(d["count_alerts_resolved_7d"]), pct(d["t12_nrr"])] for d in data],
+                            number(d["count_alerts_resolved_week"]), pct(d["t12_nrr"])] for d in data],
                           "No active team members.", numeric=(2, 3, 4, 5, 6, 7, 8, 9),
                           intro="Deadlines missed: tasks due in the alert window finished late or still open; "
                                 "red when it reaches the missed-deadlines alert's threshold."))
@@ -140,10 +143,13 @@ def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "U
                      "order by user_id")
     out = []
     for csm in csms:
+        # today's first, then the most recently overdue (old CRM leftovers last), then the week ahead
         todo = rows(con, """select * from marts.rpt_csm_todo where owner_id = ?
-                            order by case status when 'overdue' then 0 when 'due_today' then 1 when 'due_soon'
-                                     then 2 else 3 end, due_date, days_since_last_touchpoint desc nulls first, account_name,
-                                     title""", [csm["user_id"]])
+                            order by case status when 'due_today' then 0 when 'overdue' then 1
+                                     when 'due_soon' then 2 else 3 end,
+                                     case when status = 'overdue' then days_overdue end,
+                                     due_date, days_since_last_touchpoint desc nulls first, account_name, title""",
+                    [csm["user_id"]])
         tasks = [t for t in todo if t["item_kind"] == "task"]
         touch = [t for t in todo if t["item_kind"] == "touchpoint"]
         alerts = _alert_items(con, csm["user_id"], currency)
@@ -157,7 +163,8 @@ def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "U
                    Kpi("Tasks due in 7 days", number(len(tasks) - overdue)),
                    Kpi("Open alerts", number(len(alerts))),
                    Kpi("Accounts due a touchpoint", number(len(touch)))]
-        r.sections.append(("Tasks", _capped([_task_item(t) for t in tasks], "task"), "No tasks due in the next 7 days."))
+        r.sections.append(("Tasks", _capped([_task_item(t) for t in tasks], "task"),
+                           "No tasks due in the next 7 days."))
         r.sections.append(("Open alerts", _capped(alerts, "open alert"), "No open alerts."))
         r.tables.append(Table("Accounts due a touchpoint", ["Account", "Health", "Last touchpoint", "Cadence"],
                               [[t["account_name"], health(t["health_score"], t["health_band"]),

@@ -46,7 +46,7 @@ CASES = [
      "2 tasks due on 2 Dec 2026", "Call back (Acme Inc)\nSend deck (Acme Inc)"),
     ("task_overdue", {"due_date": "2026-11-15", "count": 1, "tasks": "Schedule next check-in (Delta Robotics Co)",
                       "days_overdue": 16, "task_ids": ["K0001232"]},
-     "1 task overdue since 15 Nov 2026", "Schedule next check-in (Delta Robotics Co)"),
+     "Schedule next check-in (Delta Robotics Co)", "Overdue since 15 Nov 2026 (16 days)."),
     ("csm_late_tasks", {"csm": "Maya Martin", "tasks_due": 47, "late_or_open": 33, "late_pct": 70.2,
                         "window_days": 90},
      "Maya Martin is missing task deadlines",
@@ -76,7 +76,7 @@ def test_churn_scope_names_people_not_ids():
     head, text = describe("churn_tolerance", {**CASES[6][1], "slice_value": "U999"}, "t", NAMES)
     assert "U999" not in head + text and "an unnamed CSM's book" in text
     head, _ = describe("churn_tolerance", {**CASES[6][1], "slice": "segment", "slice_value": "mid_market"}, "t", {})
-    assert head.endswith("the mid market segment")
+    assert head.endswith("the mid-market segment")
 
 
 @pytest.mark.parametrize("value,expected", [(None, "–"), (float("nan"), "–"), (1234567.4, "$1,234,567"),

@@ -22,29 +22,38 @@ windowed as (
     group by owner_id
 ),
 
+-- the last complete Monday-to-Sunday week before as_of, the week before it, and the same week a
+-- year earlier (52 weeks back): what the weekly team report compares
+weeks as (
+    select
+        cast({{ dbt.dateadd('day', -7, dbt.date_trunc('week', as_of_date())) }} as date) as week_start,
+        cast({{ dbt.dateadd('day', -1, dbt.date_trunc('week', as_of_date())) }} as date) as week_end
+),
+
 recent as (
     select
         owner_id,
-        count(case when completed_date > {{ dbt.dateadd('day', -7, as_of_date()) }}
-                    and completed_date <= {{ as_of_date() }} then 1 end) as count_tasks_completed_7d,
-        count(case when completed_date > {{ dbt.dateadd('day', -7, as_of_date()) }}
-                    and completed_date <= {{ as_of_date() }} and completed_date <= due_date then 1 end)
-            as count_tasks_on_time_7d,
-        count(case when completed_date > {{ dbt.dateadd('day', -14, as_of_date()) }}
-                    and completed_date <= {{ dbt.dateadd('day', -7, as_of_date()) }} then 1 end)
-            as count_tasks_completed_prior_7d,
+        count(case when completed_date between week_start and week_end then 1 end) as count_tasks_completed_week,
+        count(case when completed_date between week_start and week_end and completed_date <= due_date then 1 end)
+            as count_tasks_on_time_week,
+        count(case when completed_date between {{ dbt.dateadd('day', -7, 'week_start') }}
+                    and {{ dbt.dateadd('day', -7, 'week_end') }} then 1 end) as count_tasks_completed_prior_week,
+        count(case when completed_date between {{ dbt.dateadd('day', -364, 'week_start') }}
+                    and {{ dbt.dateadd('day', -364, 'week_end') }} then 1 end) as count_tasks_completed_year_ago_week,
         count(case when is_open_at_as_of and due_date < {{ as_of_date() }} then 1 end) as count_tasks_overdue,
         count(case when is_open_at_as_of and due_date >= {{ as_of_date() }}
                     and due_date <= {{ dbt.dateadd('day', 7, as_of_date()) }} then 1 end) as count_tasks_due_7d
     from tasks
+    cross join weeks
     group by owner_id
 )
 
 select
     recent.owner_id,
-    recent.count_tasks_completed_7d,
-    recent.count_tasks_on_time_7d,
-    recent.count_tasks_completed_prior_7d,
+    recent.count_tasks_completed_week,
+    recent.count_tasks_on_time_week,
+    recent.count_tasks_completed_prior_week,
+    recent.count_tasks_completed_year_ago_week,
     recent.count_tasks_overdue,
     recent.count_tasks_due_7d,
     coalesce(windowed.count_tasks_due_window, 0) as count_tasks_due_window,

@@ -1,6 +1,6 @@
 -- One row per active team member who owns accounts or tasks (CS leaders excluded): the weekly
--- team report's leaderboard. Book of business and health mix at as_of, tasks in the last 7 days
--- and the 7 before, deadlines kept (the same int_tasks__deadlines_by_owner the csm_late_tasks
+-- team report's leaderboard. Book of business and health mix at as_of, tasks done in the last
+-- complete week (and the week before, and a year earlier), deadlines kept (the same int_tasks__deadlines_by_owner the csm_late_tasks
 -- alert reads), alerts resolved, and retention of the book in the last complete month.
 with team as (
     select * from {{ ref('dim_team') }}
@@ -39,12 +39,12 @@ books as (
     group by owner_csm_id
 ),
 
--- earlier runs' resolutions only: today's reconcile runs after this build
+-- resolved in the last complete Monday-to-Sunday week (earlier runs' state: it is before as_of)
 resolved as (
-    select owner_id as user_id, count(*) as count_alerts_resolved_7d
+    select owner_id as user_id, count(*) as count_alerts_resolved_week
     from alerts
-    where resolved_as_of >= {{ dbt.dateadd('day', -7, as_of_date()) }}
-        and resolved_as_of < {{ as_of_date() }}
+    where resolved_as_of >= cast({{ dbt.dateadd('day', -7, dbt.date_trunc('week', as_of_date())) }} as date)
+        and resolved_as_of < cast({{ dbt.date_trunc('week', as_of_date()) }} as date)
     group by owner_id
 )
 
@@ -59,15 +59,16 @@ select
     coalesce(books.count_amber_accounts, 0) as count_amber_accounts,
     coalesce(books.count_green_accounts, 0) as count_green_accounts,
     coalesce(books.count_accounts_without_health, 0) as count_accounts_without_health,
-    coalesce(deadlines.count_tasks_completed_7d, 0) as count_tasks_completed_7d,
-    coalesce(deadlines.count_tasks_on_time_7d, 0) as count_tasks_on_time_7d,
-    coalesce(deadlines.count_tasks_completed_prior_7d, 0) as count_tasks_completed_prior_7d,
+    coalesce(deadlines.count_tasks_completed_week, 0) as count_tasks_completed_week,
+    coalesce(deadlines.count_tasks_on_time_week, 0) as count_tasks_on_time_week,
+    coalesce(deadlines.count_tasks_completed_prior_week, 0) as count_tasks_completed_prior_week,
+    coalesce(deadlines.count_tasks_completed_year_ago_week, 0) as count_tasks_completed_year_ago_week,
     coalesce(deadlines.count_tasks_overdue, 0) as count_tasks_overdue,
     coalesce(deadlines.count_tasks_due_7d, 0) as count_tasks_due_7d,
     coalesce(deadlines.count_tasks_due_window, 0) as count_tasks_due_window,
     coalesce(deadlines.count_tasks_late_window, 0) as count_tasks_late_window,
     coalesce(deadlines.is_missing_deadlines, false) as is_missing_deadlines,
-    coalesce(resolved.count_alerts_resolved_7d, 0) as count_alerts_resolved_7d,
+    coalesce(resolved.count_alerts_resolved_week, 0) as count_alerts_resolved_week,
     retention.month as retention_month,
     retention.monthly_nrr,
     retention.t12_nrr,
