@@ -859,6 +859,11 @@ def campaign_send(
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 
 
+from flows.preview_emails import preview_emails  # noqa: E402  (its own module; registered here)
+
+app.command("preview-emails")(preview_emails)
+
+
 def main() -> None:
     from flows.warehouse import SchemaError
 

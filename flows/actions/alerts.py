@@ -23,7 +23,9 @@ import duckdb
 
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
+from flows.actions.alert_text import RULE_LABELS, describe
 from flows.delivery.render import render
+from flows.reports.formatting import day
 
 ACTIVE = ("open", "acknowledged", "snoozed")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -151,29 +153,32 @@ def wake_snoozed(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     return len(woken)
 
 
-def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date) -> Message:
+def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date, leader: bool) -> Message:
     ids = ",".join(sorted(a["alert_id"] for a in alerts))
     key = f"alert-digest:{recipient}:{as_of}:{hashlib.blake2b(ids.encode(), digest_size=8).hexdigest()}"
     new = sum(1 for a in alerts if not a["reminder"])
     parts = [f"{new} new alert{'s' if new != 1 else ''}"] if new else []
     if len(alerts) > new:
         parts.append(f"{len(alerts) - new} reminder{'s' if len(alerts) - new != 1 else ''}")
-    title = f"{' and '.join(parts)} for {as_of}"
-    text, html = render("alert_digest", title=title, recipient_name=name or recipient,
-                        alerts=alerts, as_of=as_of)
-    return Message(key, "alert_digest", recipient, f"Steward: {title}", text, html, name, as_of=as_of)
+    title = f"{' and '.join(parts).capitalize()}, {day(as_of)}"
+    critical = sum(1 for a in alerts if a["severity"] == "critical")
+    subject = f"{title}{f' ({critical} critical)' if critical else ''}"
+    text, html = render("alert_digest", title=title, recipient_name=name, alerts=alerts, as_of=as_of,
+                        leader=leader)
+    return Message(key, "alert_digest", recipient, subject, text, html, name, as_of=as_of)
 
 
 # grouped per owner and due date, not per account (dbt macro task_alert_groups)
 TASK_RULES = ("task_due", "task_overdue")
+SEVERITY_COLOURS = {"critical": "#b42318", "warning": "#b54708", "info": "#175cd3"}
 
 DUE_SQL = """
     select a.alert_id, a.recipient, a.cc_recipient, a.severity, a.title, a.details, a.account_id,
-           coalesce(d.account_name, a.account_id) as account_name, t.name as recipient_name,
-           a.last_notified_as_of is not null as reminder, a.rule
+           d.account_name, t.display_name as recipient_name,
+           a.last_notified_as_of is not null as reminder, a.rule, a.first_as_of
     from ops.alerts a
     left join marts.dim_accounts d using (account_id)
-    left join staging.stg_crm__team t on lower(t.email) = lower(a.recipient)
+    left join marts.dim_team t on lower(t.email) = lower(a.recipient)
     left join actions.fct_alert_candidates c using (fingerprint)
     where a.status = 'open'
       and (a.last_notified_as_of is null
@@ -181,27 +186,48 @@ DUE_SQL = """
 """
 
 
-def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
+
+
+def _leader_name(con: duckdb.DuckDBPyConnection, leader: str | None) -> str | None:
+    """The configured CS leader's address belongs to the team's one active CS leader, if any."""
+    if not leader:
+        return None
+    row = con.execute("select display_name from marts.dim_team where lower(email) = lower(?)", [leader]).fetchone()
+    if row:
+        return row[0]
+    leaders = con.execute("select display_name from marts.dim_team where role = 'csl' and is_active").fetchall()
+    return leaders[0][0] if len(leaders) == 1 else None
+
+
+def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
+                  currency: str = "USD") -> int:
     """One digest per recipient (CC'd leaders included) of alerts due a notice; returns messages queued."""
     rows = con.execute(DUE_SQL, [as_of]).fetchall()
+    names = _names(con)
     by_recipient: dict[str, list[dict]] = {}
-    names: dict[str, str | None] = {}
+    greet: dict[str, str | None] = {}
     for (alert_id, recipient, cc, severity, title, details, account_id, account_name, recipient_name,
-         reminder, rule) in rows:
-        shown = {k: ", ".join(map(str, v)) if isinstance(v, list) else v
-                 for k, v in json.loads(details or "{}").items()}
-        alert = dict(alert_id=alert_id, severity=severity, title=title, details=shown, account_id=account_id,
-                     account_name=account_name, reminder=reminder, rule=rule,
-                     scope="your tasks" if rule in TASK_RULES else "portfolio-wide")
+         reminder, rule, first_as_of) in rows:
+        headline, sentence = describe(rule, json.loads(details or "{}"), title, names, currency)
+        alert = dict(alert_id=alert_id, severity=severity, title=title, headline=headline, sentence=sentence,
+                     account_id=account_id, account_name=account_name, reminder=reminder, rule=rule,
+                     label=RULE_LABELS.get(rule, rule.replace("_", " ")), since=day(first_as_of),
+                     colour=SEVERITY_COLOURS.get(severity, "#52606d"),
+                     scope=("Your tasks" if rule in TASK_RULES else "Portfolio" if account_id is None else ""),
+                     links=[])  # (label, url) action buttons, filled by steward serve's link signer
         for to in dict.fromkeys(x for x in (recipient, cc) if x):
             by_recipient.setdefault(to, []).append(alert)
-            names.setdefault(to, recipient_name if to == recipient else None)
+            greet.setdefault(to, recipient_name if to == recipient else None)
     queued = 0
     con.execute("begin transaction")
     for recipient, alerts in sorted(by_recipient.items()):
         alerts.sort(key=lambda a: (a["reminder"], SEVERITY_ORDER.get(a["severity"], 3), a["account_name"] or "",
-                                   a["title"]))
-        queued += enqueue(con, _digest(recipient, names[recipient], alerts, as_of))
+                                   a["headline"]))
+        is_leader = bool(leader) and recipient.lower() == leader.lower()
+        name = greet[recipient] or (_leader_name(con, leader) if is_leader else None)
+        queued += enqueue(con, _digest(recipient, name, alerts, as_of, is_leader))
     if rows:
         con.execute("update ops.alerts set notified_at = now(), last_notified_as_of = ?, "
                     "notify_count = coalesce(notify_count, 0) + 1 where list_contains(?, alert_id)",
@@ -222,7 +248,8 @@ class AlertRunResult:
     skipped_backfill: bool = False
 
 
-def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date) -> AlertRunResult:
+def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
+                     currency: str = "USD") -> AlertRunResult:
     """Diff desired vs current alerts, apply it, wake snoozed ones, queue digests.
 
     A run for a day before the latest one already reconciled is skipped: ops state moves
@@ -237,7 +264,7 @@ def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date) -> AlertRunRes
     apply_plan(con, plan, as_of)
     woken = wake_snoozed(con, as_of)
     reminded = con.execute(f"select count(*) from ({DUE_SQL}) where reminder", [as_of]).fetchone()[0]
-    queued = queue_digests(con, as_of)
+    queued = queue_digests(con, as_of, leader, currency)
     return AlertRunResult(len(plan.to_open), len(plan.to_reopen), len(plan.to_touch), len(plan.to_resolve),
                           queued, woken, reminded)
 

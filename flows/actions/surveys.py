@@ -131,14 +131,15 @@ def _fill(text: str, c: Candidate) -> str:
 
 
 def render_invitation(config: Config, spec: SurveyEmail, c: Candidate, token: str, scale: tuple[int, int],
-                      as_of: date) -> tuple[str, str, str]:
-    """(subject, text, html) of one invitation; names are data, escaped in the HTML part."""
+                      as_of: date, signed_by: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of one invitation, signed by the account's CSM when it has one;
+    names are data, escaped in the HTML part."""
     links, plain = response_links(config.surveys.response_url, token, *scale)
     subject = _fill(spec.subject, c)
     paragraphs = [p.strip() for p in _fill(spec.intro, c).split("\n\n") if p.strip()]
     text, html = render("survey_invitation", title=subject, as_of=as_of, paragraphs=paragraphs,
                         question=_fill(spec.question, c), links=links, plain_link=plain,
-                        scale_min=scale[0], scale_max=scale[1], from_name=config.delivery.from_name)
+                        scale_min=scale[0], scale_max=scale[1], from_name=signed_by or config.delivery.from_name)
     return subject, text, html
 
 
@@ -157,7 +158,8 @@ def _invite(con, config: Config, spec: SurveyEmail, kind: str, c: Candidate, sca
     ledger.add(c.survey, c.contact_id, c.period, as_of)
     if not inserted:
         return False
-    subject, text, html = render_invitation(config, spec, c, token, scale, as_of)
+    owner = con.execute("select owner_name from marts.dim_contacts where contact_id = ?", [c.contact_id]).fetchone()
+    subject, text, html = render_invitation(config, spec, c, token, scale, as_of, owner[0] if owner else None)
     enqueue(con, Message(key, f"survey_{c.survey}", c.email, subject, text, html, c.contact_name, "marketing", as_of))
     return True
 

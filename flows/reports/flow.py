@@ -19,7 +19,7 @@ from flows.reports import revenue, team
 from flows.reports.model import ReportContent
 from flows.warehouse import session
 
-_LEADER_REPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection, date], ReportContent]] = {
+_LEADER_REPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection, date, str], ReportContent]] = {
     "renewals": revenue.renewals, "nrr": revenue.nrr, "revenue_spread": revenue.spread,
     "team": team.team_performance,
 }
@@ -31,14 +31,19 @@ class ReportError(Exception):
 
 
 def build(con: duckdb.DuckDBPyConnection, name: str, as_of: date, config: Config) -> list[tuple[str, ReportContent]]:
-    """(recipient, content) pairs for one report."""
+    """(recipient, content) pairs for one report; leaders are greeted by their name in the team."""
+    currency = config.reporting_currency
     if name == "todo":
-        return team.todo_digests(con, as_of)
+        return team.todo_digests(con, as_of, currency)
     if name not in _LEADER_REPORTS:
         raise ReportError(f"unknown report {name!r}; choose one of: {', '.join(REPORT_NAMES)}")
-    content = _LEADER_REPORTS[name](con, as_of)
     recipients = getattr(config.reports, name).recipients or [config.recipients.cs_leader]
-    return [(r, content) for r in recipients]
+    out = []
+    for recipient in recipients:
+        content = _LEADER_REPORTS[name](con, as_of, currency)
+        content.recipient_name = team.person_name(con, recipient, config.recipients.cs_leader)
+        out.append((recipient, content))
+    return out
 
 
 def write(content: ReportContent, folder: Path, recipient: str | None = None) -> Path:
@@ -55,7 +60,7 @@ def write(content: ReportContent, folder: Path, recipient: str | None = None) ->
 def to_message(content: ReportContent, recipient: str) -> Message:
     text, html, atts = content.render()
     key = f"report:{content.name}:{content.as_of}:{recipient}"
-    return Message(key, f"report_{content.name}", recipient, f"Steward: {content.title} ({content.as_of})",
+    return Message(key, f"report_{content.name}", recipient, content.subject,
                    text, html, content.recipient_name, as_of=content.as_of, attachments=atts)
 
 

@@ -11,6 +11,7 @@ import duckdb
 
 from flows.delivery.message import Attachment
 from flows.delivery.render import render
+from flows.reports.formatting import day
 
 
 @dataclass
@@ -24,8 +25,33 @@ class Chart:
 class Table:
     caption: str
     columns: list[str]
-    rows: list[list[Any]]
+    rows: list[list[Any]]  # str or formatting.Cell per cell
     empty: str = "Nothing to show."
+    numeric: tuple[int, ...] = ()  # right-aligned columns
+    intro: str = ""
+
+
+@dataclass
+class Kpi:
+    """A headline tile: value, change against a comparison period, and an optional sparkline."""
+
+    label: str
+    value: str
+    deltas: list[tuple[str, str]] = field(default_factory=list)  # (text, colour)
+    spark: Chart | None = None
+    colour: str | None = None
+
+
+@dataclass
+class Item:
+    """One line people act on (a to-do, an alert): the place for per-item action links."""
+
+    headline: str
+    account: str = ""
+    text: str = ""
+    tag: str = ""
+    colour: str = "#175cd3"
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url): steward serve buttons
 
 
 @dataclass
@@ -35,16 +61,25 @@ class ReportContent:
     name: str
     title: str
     as_of: date
-    kpis: list[tuple[str, str]] = field(default_factory=list)
+    kpis: list[Kpi] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recipient_name: str | None = None
+    period: str = ""  # what the headline covers, e.g. "November 2026 (the month that closed)"
+    sections: list[tuple[str, list[Item], str]] = field(default_factory=list)  # (heading, items, empty)
+    intro: str = ""
+    subject_line: str = ""
+
+    @property
+    def subject(self) -> str:
+        return self.subject_line or f"{self.title}, {day(self.as_of)}"
 
     def render(self) -> tuple[str, str, tuple[Attachment, ...]]:
         """(text, html, inline attachments)."""
         text, html = render("report", r=self, title=self.title, as_of=self.as_of)
-        atts = tuple(Attachment(f"{c.cid}.png", c.png, "image/png", c.cid) for c in self.charts)
+        images = [*self.charts, *(k.spark for k in self.kpis if k.spark)]
+        atts = tuple(Attachment(f"{c.cid}.png", c.png, "image/png", c.cid) for c in images)
         return text, html, atts
 
 

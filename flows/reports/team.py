@@ -1,106 +1,180 @@
-"""Team reports: weekly performance / leaderboard for the CS leader, daily to-do per CSM."""
+"""Team reports: weekly performance / leaderboard for the CS leader, daily to-do per CSM.
+
+The leaderboard is marts.rpt_team_performance and the to-do list marts.rpt_csm_todo; alerts in
+the to-do are ops.alerts as today's reconcile left them (state, not a computed number).
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import date
 
 import duckdb
 
-from flows.reports.model import ReportContent, Table, fmt, has_column, rows
+from flows.actions.alert_text import RULE_LABELS, describe
+from flows.reports import charts
+from flows.reports.formatting import (BAD, BAND_COLOURS, Cell, NEUTRAL, day, delta, health, money, number, pct,
+                                      plural)
+from flows.reports.model import Chart, Item, Kpi, ReportContent, Table, rows
+from flows.reports.revenue import closed_month, closed_week, month_name
+
+SEVERITY_COLOURS = {"critical": "#b42318", "warning": "#b54708", "info": "#175cd3"}
+ROLE_LABELS = {"csm": "CSM", "renewal_manager": "Renewal manager", "onboarding_specialist": "Onboarding"}
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                            "and table_name = ?", [schema, name]).fetchone()[0])
+def person_name(con: duckdb.DuckDBPyConnection, email: str, leader_email: str | None = None) -> str | None:
+    """The name of the team member with this email; for the configured CS leader's address, the
+    team's one active CS leader. None when nobody matches (the greeting then has no name)."""
+    row = con.execute("select display_name from marts.dim_team where lower(email) = lower(?) limit 1",
+                      [email]).fetchone()
+    if row:
+        return row[0]
+    if leader_email and email.lower() == leader_email.lower():
+        leaders = con.execute("select display_name from marts.dim_team where role = 'csl' and is_active").fetchall()
+        if len(leaders) == 1:
+            return leaders[0][0]
+    return None
 
 
-def team_performance(con: duckdb.DuckDBPyConnection, as_of: date) -> ReportContent:
-    """Per CSM: book of business, health mix, tasks on time, alerts resolved, retention."""
-    r = ReportContent("team", "Team performance", as_of)
-    week = as_of - timedelta(days=7)
-    health = ("count(case when d.health_band = 'red' then 1 end)"
-              if has_column(con, "marts.dim_accounts", "health_band") else "null")
-    data = rows(con, f"""
-        with book as (
-            select owner_csm_id as user_id, count(*) as accounts, sum(current_arr) as arr, {health} as red
-            from marts.dim_accounts d where is_paying group by 1),
-        task_stats as (
-            select owner_id as user_id,
-                count(case when completed_at::date between ? and ? and completed_at <= due_at then 1 end) as on_time,
-                count(case when completed_at::date between ? and ? then 1 end) as completed,
-                count(case when due_at::date < ? and (completed_at is null or completed_at::date > ?) then 1 end)
-                    as overdue
-            from staging.stg_crm__tasks group by 1),
-        alert_stats as (
-            select owner_id as user_id, count(*) as resolved from ops.alerts
-            where resolved_as_of between ? and ? group by 1),
-        retention as (
-            select slice_value as user_id, t12_nrr from marts.rpt_revenue_retention
-            where slice = 'owner_csm' and month = (select max(month) from marts.rpt_revenue_retention))
-        select t.name, coalesce(b.accounts, 0) as accounts, b.arr, b.red, ts.on_time, ts.completed, ts.overdue,
-               coalesce(a.resolved, 0) as resolved, rt.t12_nrr
-        from staging.stg_crm__team t
-        left join book b using (user_id) left join task_stats ts using (user_id)
-        left join alert_stats a using (user_id) left join retention rt using (user_id)
-        where t.role = 'csm' and t.active
-        order by rt.t12_nrr desc nulls last, b.arr desc nulls last""",
-                [week, as_of, week, as_of, as_of, as_of, week, as_of])
-    r.kpis += [("CSMs", str(len(data))), ("Accounts owned", fmt(sum(d["accounts"] for d in data))),
-               ("Tasks overdue", fmt(sum(d["overdue"] or 0 for d in data)))]
-    r.tables.append(Table("Leaderboard (by 12-month NRR)", ["CSM", "Accounts", "ARR", "Red health",
-                                                            "Tasks on time (7 d)", "Overdue tasks",
-                                                            "Alerts resolved (7 d)", "12-month NRR"],
-                          [[d["name"], d["accounts"], fmt(d["arr"], "money"), fmt(d["red"]),
-                            f"{d['on_time'] or 0}/{d['completed'] or 0}", fmt(d["overdue"] or 0), d["resolved"],
-                            fmt(d["t12_nrr"], "pct")] for d in data]))
+def team_performance(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -> ReportContent:
+    """Per team member: book of business, health mix, tasks on time, deadlines kept, retention."""
+    month, (monday, sunday) = closed_month(as_of), closed_week(as_of)
+    r = ReportContent("team", "Team performance", as_of,
+                      period=f"The week of {day(monday)} to {day(sunday)}; book and overdue tasks on {day(as_of)}; "
+                             f"retention for {month_name(month)}, the month that closed.")
+    data = rows(con, """select * from marts.rpt_team_performance
+                        order by case role when 'csm' then 0 else 1 end, t12_nrr desc nulls last,
+                                 total_arr desc, member_name""")
+    done, prior, year = (sum(d[k] for d in data) for k in ("count_tasks_completed_week",
+                                                            "count_tasks_completed_prior_week",
+                                                            "count_tasks_completed_year_ago_week"))
+    on_time = sum(d["count_tasks_on_time_week"] for d in data)
+    late = [d for d in data if d["is_missing_deadlines"]]
+    r.kpis += [Kpi("Accounts owned", number(sum(d["count_accounts"] for d in data))),
+               Kpi("ARR owned", money(sum(d["total_arr"] for d in data), currency, compact=True)),
+               Kpi("Red accounts", number(sum(d["count_red_accounts"] for d in data)),
+                   colour=BAND_COLOURS["red"][0]),
+               Kpi("Tasks done last week", number(done),
+                   [x for x in (delta(done, prior, "count", "the week before"),
+                                delta(done, year, "count", "a year earlier")) if x]),
+               Kpi("Done on time", pct(on_time / done if done else None, 0)),
+               Kpi("Tasks overdue now", number(sum(d["count_tasks_overdue"] for d in data)),
+                   colour=BAD if any(d["count_tasks_overdue"] for d in data) else None),
+               Kpi("People missing deadlines", number(len(late)), colour=BAD if late else None)]
+    if late:
+        r.intro = "Missing task deadlines: " + ", ".join(d["member_name"] for d in late) + "."
+    books = [d for d in data if d["count_accounts"]]
+    if books:
+        r.charts.append(Chart("health_mix", "Health of each CSM's paying accounts: red, amber, green, no data",
+                              charts.stacked_hbars("Account health by CSM", [d["member_name"] for d in books],
+                                                   {"red": [d["count_red_accounts"] for d in books],
+                                                    "amber": [d["count_amber_accounts"] for d in books],
+                                                    "green": [d["count_green_accounts"] for d in books],
+                                                    "no data": [d["count_accounts_without_health"] for d in books]},
+                                                   {"red": BAND_COLOURS["red"][0], "amber": "#f5b041",
+                                                    "green": "#3d9a6a", "no data": "#cbd2d9"})))
+    r.tables.append(Table("Leaderboard", ["Name", "Role", "Accounts", "ARR", "Red", "Done last week (on time)",
+                                          "Overdue now", "Deadlines missed", "Alerts resolved last week",
+                                          f"12-month NRR, {month:%b %Y}"],
+                          [[d["member_name"], ROLE_LABELS.get(d["role"], d["role"]), number(d["count_accounts"]),
+                            money(d["total_arr"], currency), Cell(number(d["count_red_accounts"]),
+                                                                  BAND_COLOURS["red"][0] if d["count_red_accounts"]
+                                                                  else None),
+                            f"{d['count_tasks_completed_week']} ({d['count_tasks_on_time_week']})",
+                            number(d["count_tasks_overdue"]),
+                            Cell(f"{d['count_tasks_late_window']} of {d['count_tasks_due_window']}",
+                                 BAD if d["is_missing_deadlines"] else None, bold=d["is_missing_deadlines"]),
+                            number(d["count_alerts_resolved_week"]), pct(d["t12_nrr"])] for d in data],
+                          "No active team members.", numeric=(2, 3, 4, 5, 6, 7, 8, 9),
+                          intro="Deadlines missed: tasks due in the alert window finished late or still open; "
+                                "red when it reaches the missed-deadlines alert's threshold."))
     return r
 
 
-def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[str, ReportContent]]:
-    """One to-do digest per active CSM with anything to do: open alerts, due and overdue tasks."""
-    csms = rows(con, "select user_id, name, email from staging.stg_crm__team where role = 'csm' and active")
-    soon = as_of + timedelta(days=7)
-    touch = _has_table(con, "marts", "fct_engagement") and has_column(con, "marts.fct_engagement",
-                                                                      "is_cadence_breached")
+def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) -> list[Item]:
+    alerts = rows(con, """select a.alert_id, a.rule, a.title, a.details, a.severity, a.first_as_of, a.account_id,
+                                 d.account_name
+                          from ops.alerts a left join marts.dim_accounts d using (account_id)
+                          where a.owner_id = ? and a.status = 'open'
+                          order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+                                   a.first_as_of, d.account_name, a.alert_id""", [user_id])
+    names = team_names(con)
+    items = []
+    for a in alerts:
+        headline, text = describe(a["rule"], json.loads(a["details"] or "{}"), a["title"], names, currency)
+        items.append(Item(headline, a["account_name"] or "", f"{text} Open since {day(a['first_as_of'])}.".strip(),
+                          f"{a['severity']} · {RULE_LABELS.get(a['rule'], a['rule'])}",
+                          SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[]))
+    return items
+
+
+def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
+
+
+SOURCE_LABELS = {"crm": "from the CRM", "playbook": "playbook step", "pooled_contact": "pooled reach-out",
+                 "cadence": "touchpoint cadence"}
+
+
+def _task_item(t: dict) -> Item:
+    when = {"overdue": f"Overdue since {day(t['due_date'])} ({plural(int(t['days_overdue'] or 0), 'day')})",
+            "due_today": "Due today", "due_soon": f"Due on {day(t['due_date'])}"}[t["status"]]
+    colour = {"overdue": "#b42318", "due_today": "#b54708"}.get(t["status"], "#175cd3")
+    source = SOURCE_LABELS.get(t["source"] or "", (t["source"] or "").replace("_", " "))
+    return Item(t["title"], t["account_name"] or "", f"{when}; {source}.", t["status"].replace("_", " "),
+                colour, links=[])  # links: action buttons (steward serve) per item
+
+
+MAX_ITEMS = 12  # per section: a to-do list is read on a phone before 9 am
+
+
+def _capped(items: list[Item], noun: str) -> list[Item]:
+    """The first MAX_ITEMS items and one line for the rest (the CSM page lists them all)."""
+    if len(items) <= MAX_ITEMS:
+        return items
+    rest = len(items) - MAX_ITEMS
+    return [*items[:MAX_ITEMS], Item(f"And {plural(rest, 'more ' + noun)}", colour="#cbd2d9")]
+
+
+def todo_digests(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -> list[tuple[str, ReportContent]]:
+    """One to-do digest per active CSM with anything to do: open alerts, due and overdue tasks,
+    accounts due a touchpoint (marts.rpt_csm_todo)."""
+    csms = rows(con, "select user_id, display_name, email from marts.dim_team where role = 'csm' and is_active "
+                     "order by user_id")
     out = []
     for csm in csms:
-        r = ReportContent("todo", "Your to-do list", as_of, recipient_name=csm["name"])
-        alerts = rows(con, """select a.title, a.severity, a.first_as_of, coalesce(d.account_name, 'portfolio')
-                                     as account_name
-                              from ops.alerts a left join marts.dim_accounts d using (account_id)
-                              where a.owner_id = ? and a.status = 'open'
-                              order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
-                                       a.first_as_of""", [csm["user_id"]])
-        # CRM tasks and Steward's own (pooled reach-outs, playbook steps) together
-        tasks = rows(con, """with t as (
-                                 select title, due_at::date as due_date, source, account_id, owner_id,
-                                        completed_at::date as completed_date
-                                 from staging.stg_crm__tasks
-                                 union all
-                                 select title, due_date, source, account_id, owner_id,
-                                        case when status = 'done' then completed_as_of end
-                                 from ops.tasks where status <> 'cancelled' and created_as_of <= ?)
-                             select t.title, t.due_date, t.source, d.account_name
-                             from t left join marts.dim_accounts d using (account_id)
-                             where t.owner_id = ? and t.due_date <= ?
-                               and (t.completed_date is null or t.completed_date > ?)
-                             order by t.due_date""", [as_of, csm["user_id"], soon, as_of])
-        r.kpis += [("Open alerts", str(len(alerts))), ("Tasks due or overdue", str(len(tasks)))]
-        r.tables.append(Table("Open alerts", ["Severity", "Account", "Alert", "Since"],
-                              [[a["severity"], a["account_name"], a["title"], a["first_as_of"]] for a in alerts],
-                              "No open alerts."))
-        r.tables.append(Table("Tasks due in the next 7 days or overdue", ["Due", "Task", "Account", "From", "Status"],
-                              [[str(t["due_date"]), t["title"], t["account_name"], t["source"],
-                                "overdue" if t["due_date"] < as_of else "due"] for t in tasks],
-                              "No tasks due."))
-        if touch:
-            due = rows(con, """select d.account_name, e.days_since_last_touchpoint from marts.fct_engagement e
-                               join marts.dim_accounts d using (account_id)
-                               where d.owner_csm_id = ? and e.is_cadence_breached order by 2 desc""",
-                       [csm["user_id"]])
-            r.tables.append(Table("Accounts due a touchpoint", ["Account", "Days since last touchpoint"],
-                                  [[d["account_name"], d["days_since_last_touchpoint"]] for d in due],
-                                  "Every account is within its cadence."))
-        if alerts or tasks:
+        # today's first, then the most recently overdue (old CRM leftovers last), then the week ahead
+        todo = rows(con, """select * from marts.rpt_csm_todo where owner_id = ?
+                            order by case status when 'due_today' then 0 when 'overdue' then 1
+                                     when 'due_soon' then 2 else 3 end,
+                                     case when status = 'overdue' then days_overdue end,
+                                     due_date, days_since_last_touchpoint desc nulls first, account_name, title""",
+                    [csm["user_id"]])
+        tasks = [t for t in todo if t["item_kind"] == "task"]
+        touch = [t for t in todo if t["item_kind"] == "touchpoint"]
+        alerts = _alert_items(con, csm["user_id"], currency)
+        overdue = sum(t["status"] == "overdue" for t in tasks)
+        r = ReportContent("todo", "Your to-do list", as_of, recipient_name=csm["display_name"],
+                          subject_line=f"Your day, {day(as_of)}: {plural(len(tasks), 'task')}"
+                                       f"{f' ({overdue} overdue)' if overdue else ''}, "
+                                       f"{plural(len(alerts), 'open alert')}")
+        r.intro = "Here is what needs you today, most urgent first."
+        r.kpis += [Kpi("Tasks overdue", number(overdue), colour=BAD if overdue else None),
+                   Kpi("Tasks due in 7 days", number(len(tasks) - overdue)),
+                   Kpi("Open alerts", number(len(alerts))),
+                   Kpi("Accounts due a touchpoint", number(len(touch)))]
+        r.sections.append(("Tasks", _capped([_task_item(t) for t in tasks], "task"),
+                           "No tasks due in the next 7 days."))
+        r.sections.append(("Open alerts", _capped(alerts, "open alert"), "No open alerts."))
+        r.tables.append(Table("Accounts due a touchpoint", ["Account", "Health", "Last touchpoint", "Cadence"],
+                              [[t["account_name"], health(t["health_score"], t["health_band"]),
+                                f"{t['days_since_last_touchpoint']} days ago"
+                                if t["days_since_last_touchpoint"] is not None else "never",
+                                f"every {t['cadence_days']} days"] for t in touch],
+                              "Every account is within its cadence."))
+        if len(touch) > MAX_ITEMS:
+            r.tables[-1].rows = r.tables[-1].rows[:MAX_ITEMS]
+            r.tables[-1].intro = f"The {MAX_ITEMS} longest without contact of {len(touch)}."
+        if alerts or tasks or touch:
             out.append((csm["email"], r))
     return out

@@ -43,16 +43,18 @@ def test_every_report_writes_a_page_and_its_text(built):
             assert open(page.replace(".html", ".txt"), encoding="utf-8").read().strip()
 
 
-def test_nrr_report_numbers_equal_the_marts(cfg, built):
+def test_nrr_report_numbers_equal_the_marts_for_the_month_that_closed(cfg, built):
     from flows.reports.model import fmt
 
+    # AS_OF 2026-06-30: June has not closed, May is the headline
     (nrr, grr, t12), = q(cfg, """select monthly_nrr, monthly_grr, t12_nrr from marts.rpt_revenue_retention
-                                 where slice = 'portfolio' order by month desc limit 1""")
+                                 where slice = 'portfolio' and month = '2026-05-01'""")
     text = open(built["nrr"].pages[0].replace(".html", ".txt"), encoding="utf-8").read()
-    assert f"Monthly NRR: {fmt(nrr, 'pct')}" in text and f"Monthly GRR: {fmt(grr, 'pct')}" in text
+    assert text.startswith("NRR report, May 2026")
+    assert f"Monthly NRR: {fmt(nrr, 'pct')} (" in text and f"Monthly GRR: {fmt(grr, 'pct')} (" in text
     assert f"12-month NRR: {fmt(t12, 'pct')}" in text
-    (closing,), = q(cfg, "select closing_mrr from marts.rpt_mrr_monthly order by month desc limit 1")
-    assert fmt(closing, "money") in text
+    (closing,), = q(cfg, "select closing_mrr from marts.rpt_mrr_monthly where month = '2026-05-01'")
+    assert fmt(closing, "money") in text and "MRR bridge, May 2026" in text
 
 
 def test_renewals_report_sums_equal_fct_renewals(cfg, built):
