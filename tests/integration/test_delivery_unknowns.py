@@ -188,3 +188,28 @@ def test_seven_429s_then_success_says_why_and_the_next_drain_sends_it(server, tm
     assert second.exit_code == 0 and "1 sent" in flat(second.output)
     assert server.state.keys() == ["digest-1"] and server.state.requests == 8
     assert "not sent yet" not in second.output
+
+
+@pytest.mark.parametrize("fault, expected, accepted", [
+    ("refused", "retry", 0),  # nothing listening: the request cannot have been written
+    ("tls", "retry", 0),  # TLS handshake fails before the request is written
+    ("timeout", "unknown", 1),  # accepted, answered after the client gave up
+    ("closed_after_accept", "unknown", 1),
+    ("closed_before_accept", "unknown", 0),  # the client cannot tell this from the case above
+])
+def test_each_failure_is_classified_by_what_it_proves(server, fault, expected, accepted):
+    host = server.url.replace("http://", "https://") if fault == "tls" else server.url
+    sg = SendGridTransport(KEY, host, "steward@example.com", "Steward", timeout=0.3, max_attempts=1)
+    if fault == "refused":
+        server.down()
+    elif fault == "timeout":
+        server.state.post_accept_delay = 0.8
+    elif fault.startswith("closed"):
+        server.state.faults = [Fault(drop=True, accept=fault == "closed_after_accept")]
+    result = sg.send(digest(1))
+    assert result.status.value == expected, result.error
+    if expected == "retry":
+        assert "not sent, cannot reach 127.0.0.1" in result.error
+    else:
+        assert "no answer from SendGrid after the request was sent" in result.error
+    assert len(server.state.keys()) == accepted
