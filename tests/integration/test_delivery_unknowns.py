@@ -1,7 +1,12 @@
 """Exactly once under timeouts, outages and activity lag: the real `sendgrid` client over HTTP
 to the local SendGrid-compatible server, the real outbox in a DuckDB file, the real CLI."""
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 from datetime import date
 
@@ -213,3 +218,37 @@ def test_each_failure_is_classified_by_what_it_proves(server, fault, expected, a
     else:
         assert "no answer from SendGrid after the request was sent" in result.error
     assert len(server.state.keys()) == accepted
+
+
+def test_kill_9_with_activity_lag_waits_for_the_window_then_settles_without_a_duplicate(server, tmp_path):
+    """A crash leaves the in-flight message `sending`; the activity shows it only after a lag.
+    A rerun at once must not resend it; a rerun after the window finds it."""
+    db = tmp_path / "w.duckdb"
+    with connect(db) as c:
+        for i in range(60):
+            enqueue(c, digest(i))
+    env = {**os.environ, **cli_env(server, db, STEWARD_DELIVERY__SAFETY__ACTIVITY_WINDOW_MINUTES="0.05")}
+    server.state.activity_lag = 2.0  # the window (3 s) is longer than the lag, as it must be
+    cmd = [sys.executable, "-m", "flows", "deliver", "--workspace", str(tmp_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def on_accept(n: int) -> None:  # kill while the server holds accepted message #20's answer
+        if n == 20:
+            server.state.post_accept_delay = 1.0
+            threading.Timer(0.2, lambda: proc.send_signal(signal.SIGKILL)).start()
+
+    server.state.on_accept = on_accept
+    proc.wait(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    server.state.post_accept_delay, server.state.on_accept = 0, None
+    assert statuses(db)["digest-19"] == "sending"
+    killed_at = time.monotonic()
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "1 unconfirmed: interrupted while sending" in flat(rerun.stdout) and server.state.lookups == 0
+    assert statuses(db)["digest-19"] == "unconfirmed" and server.state.keys().count("digest-19") == 1
+    time.sleep(max(0.0, 3.2 - (time.monotonic() - killed_at)))
+    settled = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert settled.returncode == 0 and "0 sent, 1 recovered after an interrupted send" in flat(settled.stdout)
+    keys = server.state.keys()
+    assert len(keys) == len(set(keys)) == 60 and set(statuses(db).values()) == {"sent"}
