@@ -11,6 +11,7 @@ runs `steward outbox release`). Nothing is ever dropped silently.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -133,14 +134,21 @@ def _settle_unknown(con, transport: Transport, policy: Policy, out: DrainResult)
     final = getattr(transport, "lookup_is_final", False)  # not found means not sent (file transport)
     window = 0 if final else policy.activity_window_seconds
     rows = con.execute(
-        f"select {_COLUMNS} from ops.outbox where status = 'unconfirmed' "
+        f"select {_COLUMNS}, request_id from ops.outbox where status = 'unconfirmed' "
         "and unconfirmed_at <= now() - to_microseconds(cast(? * 1e6 as bigint)) order by created_at, message_id",
         [window]).fetchall()
     minutes = f"{window / 60:g} min"
+    by_request = getattr(transport, "lookup_by_request", False)
+    requests: dict[str, dict[str, str]] = {}  # request_id -> {address: provider id}, one query each
     for row in rows:
-        msg = _load(row)
+        msg, request_id = _load(row[:-1]), row[-1]
         try:
-            provider_id = transport.accepted_id(msg)
+            if by_request and request_id:
+                if request_id not in requests:
+                    requests[request_id] = transport.accepted_in_request(request_id)
+                provider_id = requests[request_id].get(msg.to_email.lower())
+            else:
+                provider_id = transport.accepted_id(msg)
         except LookupUnavailable as exc:
             if exc.transient:  # rate-limited or unreachable: ask again on a later drain
                 con.execute("update ops.outbox set last_error = ? where message_id = ?",
@@ -189,9 +197,12 @@ def _batches(msgs: list[Message], size: int) -> list[list[Message]]:
 def _send(con, transport: Transport, batch: list[Message], out: DrainResult) -> SendStatus:
     """Two-phase: commit `sending` for the batch, make one request, settle every message."""
     ids = [m.message_id for m in batch]
-    con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1 "
-                "where list_contains(?, message_id)", [ids])
-    result = transport.send(batch[0] if len(batch) == 1 else batch)
+    request_id = uuid.uuid4().hex[:20]  # committed before the request: a crash can still look it up
+    con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1, request_id = ? "
+                "where list_contains(?, message_id)", [request_id, ids])
+    one = batch[0] if len(batch) == 1 else batch
+    result = transport.send(one, request_id=request_id) if getattr(transport, "lookup_by_request", False) \
+        else transport.send(one)
     if result.status is SendStatus.ACCEPTED:
         _mark(con, ids, "sent", transport.name, result.provider_message_id)
         out.sent += len(batch)

@@ -90,6 +90,7 @@ class SendGridTransport:
 
     name = "sendgrid"
     lookup_is_final = False  # Email Activity is indexed some time after the send
+    lookup_by_request = True  # send() takes a request_id; accepted_in_request() looks a request up
 
     def __init__(self, api_key: str, host: str, from_email: str, from_name: str,
                  reply_to: str | None = None, asm_group_id: int | None = None, timeout: float = 20,
@@ -123,9 +124,15 @@ class SendGridTransport:
         base = self.backoff * (2 ** attempt)
         return min(self.max_wait, base / 2 + self.rng.random() * base / 2)
 
-    def send(self, msg: Message | list[Message]) -> SendResult:
-        """One request for a message, or for a batch of identical-content messages (one result)."""
+    def send(self, msg: Message | list[Message], request_id: str | None = None) -> SendResult:
+        """One request for a message, or for a batch of identical-content messages (one result).
+
+        `request_id` tags every recipient of the request, so one activity query settles them all.
+        """
         body = payload(msg, *self.sender)
+        if request_id:
+            for p in body["personalizations"]:
+                p["custom_args"]["steward_request"] = request_id
         last = "no attempt made"
         for attempt in range(self.max_attempts):
             failure: Exception | None = None  # what the next wait honours (X-RateLimit-Reset)
@@ -149,15 +156,15 @@ class SendGridTransport:
                 self.sleep(self._wait(attempt, failure))
         return SendResult(SendStatus.RETRY, error=f"gave up after {self.max_attempts} attempts: {last}")
 
-    def accepted_id(self, msg: Message) -> str | None:
-        """Ask the Email Activity API whether a message with this idempotency key was accepted.
+    def _activity(self, arg: str, value: str, limit: int) -> list[dict]:
+        """Messages in SendGrid's Email Activity whose custom arg `arg` equals `value`.
 
-        SendGrid indexes activity some time after the send: a None answer means "not found",
+        SendGrid indexes activity some time after the send: an empty answer means "not found",
         which the outbox trusts only once the activity window has passed.
         """
-        query = f'unique_args[\'idempotency_key\']="{msg.idempotency_key}"'
+        query = f'unique_args[\'{arg}\']="{value}"'
         try:
-            response = self._client.client.messages.get(query_params={"query": query, "limit": 1})
+            response = self._client.client.messages.get(query_params={"query": query, "limit": limit})
         except http_errors.HTTPError as exc:
             # 429 (6 lookups a minute) and 5xx pass; 401/403/404 (no Email Activity add-on) do not
             transient = exc.status_code == 429 or exc.status_code >= 500
@@ -165,5 +172,15 @@ class SendGridTransport:
                                     transient=transient) from None
         except (OSError, http.client.HTTPException) as exc:
             raise LookupUnavailable(f"cannot reach SendGrid Email Activity: {exc}", transient=True) from None
-        found = json.loads(response.body or b"{}").get("messages", [])
+        return json.loads(response.body or b"{}").get("messages", [])
+
+    def accepted_id(self, msg: Message) -> str | None:
+        """The activity msg_id of the message with this idempotency key, if SendGrid has it."""
+        found = self._activity("idempotency_key", msg.idempotency_key, 1)
         return found[0]["msg_id"] if found else None
+
+    def accepted_in_request(self, request_id: str) -> dict[str, str]:
+        """{recipient address (lower case): activity msg_id} for every message of one request
+        (one query instead of one per recipient: the Activity API allows 6 a minute)."""
+        found = self._activity("steward_request", request_id, 1000)
+        return {str(m.get("to_email", "")).lower(): m["msg_id"] for m in found}

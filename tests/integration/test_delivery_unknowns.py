@@ -252,3 +252,22 @@ def test_kill_9_with_activity_lag_waits_for_the_window_then_settles_without_a_du
     assert settled.returncode == 0 and "0 sent, 1 recovered after an interrupted send" in flat(settled.stdout)
     keys = server.state.keys()
     assert len(keys) == len(set(keys)) == 60 and set(statuses(db).values()) == {"sent"}
+
+
+def test_an_unanswered_batch_is_settled_by_one_activity_query(server, tmp_path):
+    """100 recipients in one timed-out request would be 100 lookups; SendGrid allows 6 a minute."""
+    leaders = [f"leader{k}@example.com" for k in range(5)]
+    server.state.post_accept_delay = 0.8
+    policy = Policy(activity_window_seconds=0.2)
+    with connect(tmp_path / "w.duckdb") as con:
+        for to in leaders:
+            enqueue(con, Message(f"nrr-{to}", "report_nrr", to, "NRR report", "plain", "<p>nrr</p>"))
+        sg = transport(server, timeout=0.3)
+        assert drain(con, sg, 10, policy).unconfirmed == 5 and server.state.requests == 1
+        server.state.post_accept_delay = 0
+        time.sleep(0.3)
+        out = drain(con, sg, 10, policy)
+        assert (out.recovered, out.sent, out.resent) == (5, 0, 0) and server.state.lookups == 1
+        pids = dict(con.execute("select to_email, provider_message_id from ops.outbox").fetchall())
+    assert pids == {a["to_email"]: a["msg_id"] for a in server.state.accepted}
+    assert sorted(server.state.keys()) == sorted(f"nrr-{to}" for to in leaders)

@@ -156,15 +156,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(404, {"errors": [{"message": "not found"}]})
         if self.state.activity_status:
             return self._reply(self.state.activity_status, {"errors": [{"message": "access forbidden"}]})
-        query = parse_qs(url.query).get("query", [""])[0]
-        m = re.search(r"unique_args\['idempotency_key'\]=\"(.*)\"", query)
-        key = m.group(1) if m else None
+        params = parse_qs(url.query)
+        m = re.search(r"unique_args\['(\w+)'\]=\"(.*)\"", params.get("query", [""])[0])
+        arg, value = (m.group(1), m.group(2)) if m else (None, None)
+        limit = int(params.get("limit", ["10"])[0])
         visible_before = time.time() - self.state.activity_lag
         with self.state.lock:
             self.state.lookups += 1
-            found = [{"msg_id": a["msg_id"], "status": "delivered"} for a in self.state.accepted
-                     if a["idempotency_key"] == key and a["at"] <= visible_before]
-        self._reply(200, {"messages": found[:1]})
+            found = [{"msg_id": a["msg_id"], "to_email": a["to_email"], "status": "delivered"}
+                     for a in self.state.accepted if a["args"].get(arg) == value and a["at"] <= visible_before]
+        self._reply(200, {"messages": found[:limit]})
 
     def do_POST(self) -> None:  # noqa: N802
         st = self.state
@@ -201,7 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             for i, pers in enumerate(body["personalizations"]):
                 args = {**body.get("custom_args", {}), **pers.get("custom_args", {})}
                 st.accepted.append({"msg_id": f"{msg_id}.{i}", "body": body, "personalization": i,
-                                    "idempotency_key": args.get("idempotency_key"), "at": time.time()})
+                                    "idempotency_key": args.get("idempotency_key"), "args": args,
+                                    "to_email": pers["to"][0]["email"], "at": time.time()})
             count = len(st.accepted)
         if st.on_accept:
             st.on_accept(count)
