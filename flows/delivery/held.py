@@ -18,7 +18,7 @@ RELEASE_HINT = ("check SendGrid's Email Activity for the recipient, then `stewar
 
 def _reason(status: str, error: str | None) -> str:
     if status == "queued" and not error:
-        return "queued (over the send budget or not reached yet)"
+        return "not tried yet (over the send budget, or the drain stopped first)"
     if status == "sending":
         return "sending now (or interrupted: the next drain settles it)"
     return error or status

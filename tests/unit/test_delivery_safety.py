@@ -58,7 +58,7 @@ def test_the_run_summary_shows_held_mail_by_reason_with_the_command():
                 "count": 2, "oldest_minutes": 1500, "since": None},
                {"status": "queued", "reason": "deferred: gave up after 5 attempts: 429: too many requests",
                 "count": 1, "oldest_minutes": 5, "since": None},
-               {"status": "queued", "reason": "queued (over the send budget or not reached yet)",
+               {"status": "queued", "reason": "not tried yet (over the send budget, or the drain stopped first)",
                 "count": 40, "oldest_minutes": 5, "since": None}]
     summary = {"as_of": "2026-06-30", "rows_loaded": {}, "files_skipped": 0, "missing_tables": [], "quality": None,
                "models_built": 1, "tests_passed": 1, "warehouse": "w.duckdb", "outbox": "outbox",
