@@ -43,6 +43,8 @@ class Transport(Protocol):
     name: str
     max_batch: int  # > 1: send() also takes a list of identical-content messages (one request)
     lookup_is_final: bool  # accepted_id() None proves "not sent" (False: it may lag the send)
+    # Optional: lookup_by_request = True, send(msg, request_id=...) and accepted_in_request(request_id)
+    # settle every recipient of one request with one lookup (SendGridTransport).
 
     def send(self, msg: Message | list[Message]) -> SendResult:
         """Deliver one message (or, when max_batch > 1, a batch as one request with one result)."""
