@@ -328,38 +328,52 @@ def _reports(cfg: Config, as_of: date, names: list[str], send: bool) -> None:
 @app.command()
 def deliver(
     budget: Annotated[Optional[int], typer.Option(help="Max messages to send (default: config).")] = None,
-    release_unconfirmed: Annotated[bool, typer.Option(
-        "--release-unconfirmed", help="Re-queue messages held as unconfirmed after a crash.")] = False,
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Drain the outbox through the configured transport (file or SendGrid), exactly once per key.
 
+    Sends queued mail, settles unanswered sends once SendGrid's activity window has passed, and says why anything still waits. Exits 2 when sending stopped (bad key, SendGrid unreachable).
+
     Example: STEWARD_DELIVERY__TRANSPORT=sendgrid STEWARD_SENDGRID_API_KEY=... steward deliver
     """
     cfg = build_config(config, workspace)
-    _drain(cfg, budget, release_unconfirmed)
+    _drain(cfg, budget)
 
 
-def _drain(cfg: Config, budget: int | None = None, release_unconfirmed: bool = False) -> None:
-    from flows.delivery.outbox import drain, release_unconfirmed as release
+def _drain(cfg: Config, budget: int | None = None) -> None:
+    from flows.delivery.held import describe_pending
+    from flows.delivery.outbox import Policy, drain
     from flows.delivery.transport import transport_for
     from flows.warehouse import session
 
-    transport = _guarded(transport_for, cfg)
+    try:  # not _guarded: its imports (GX, dbt) would cost `deliver` seconds
+        transport = transport_for(cfg)
+    except ConfigError as exc:
+        _fail(str(exc))
     started = time.perf_counter()
     with session(cfg.path("warehouse")) as con:
-        if release_unconfirmed:
-            console.print(f"re-queued {release(con)} unconfirmed message(s)")
-        result = drain(con, transport, cfg.delivery.send_budget if budget is None else budget)
+        result = drain(con, transport, cfg.delivery.send_budget if budget is None else budget,
+                       Policy.from_config(cfg))
     secs = time.perf_counter() - started
     console.print(f"[green]✓[/] {result.sent} sent, {result.recovered} recovered after an interrupted send, "
                   f"{result.deferred} deferred, {result.failed} failed, {result.suppressed} suppressed, "
-                  f"{result.unconfirmed} unconfirmed via {transport.name} in {secs:.1f} s")
+                  f"{result.unconfirmed} unconfirmed, {result.resent} resent, {result.held} held "
+                  f"via {transport.name} in {secs:.1f} s")
+    if result.alerted:
+        console.print(f"  {result.alerted} held message(s) older than "
+                      f"{cfg.delivery.safety.alert_held_after_hours:g} h reported to {cfg.recipients.data_team}")
     for line in result.errors[:20]:
         console.print(f"  [red]✗[/] {escape(line)}")
+    waiting = sum(p["count"] for p in result.pending)
+    if waiting:
+        console.print(f"not sent yet: {waiting}")
+        window = cfg.delivery.safety.activity_window_minutes if transport.name == "sendgrid" else None
+        for line in describe_pending(result.pending, window):
+            console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if result.aborted:
-        _fail(f"{transport.name} refused to send: {result.aborted}; messages stay queued")
+        queued = sum(p["count"] for p in result.pending if p["status"] == "queued")
+        _fail(f"{result.aborted}; {queued} message(s) stay queued for the next drain")
 
 
 @app.command()
@@ -862,6 +876,8 @@ def campaign_send(
 from flows.preview_emails import preview_emails  # noqa: E402  (its own module; registered here)
 
 app.command("preview-emails")(preview_emails)
+from flows.cli_outbox import outbox_app  # noqa: E402 (it imports the options defined above)
+app.add_typer(outbox_app, name="outbox")
 
 
 def main() -> None:

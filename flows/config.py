@@ -7,11 +7,12 @@ environment only and never printed.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, SecretStr, ValidationError,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, SecretStr, ValidationError,
                       field_validator, model_validator)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,19 @@ class ConfigError(Exception):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("an email address like name@example.com")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_email)]  # checked at load: a typo never reaches the outbox
 
 
 SEGMENTS = ("enterprise", "mid_market", "smb")  # the landing contract's account segments
@@ -511,9 +525,9 @@ class Campaigns(_Section):
 class Recipients(_Section):
     """Who receives what: the CS leader gets unrouted alerts and portfolio reports."""
 
-    cs_leader: str = "cs-leader@example.com"
-    unassigned: str = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
-    data_team: str = Field("data-team@example.com", description="Failed-run alerts (stage and cause).")
+    cs_leader: EmailAddress = "cs-leader@example.com"
+    unassigned: EmailAddress = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
+    data_team: EmailAddress = Field("data-team@example.com", description="Operational mail: failed runs (stage and cause), held email.")
 
 
 class SendGrid(_Section):
@@ -537,23 +551,40 @@ class SendGrid(_Section):
                           "SENDGRID_API_KEY is set in the environment")
 
 
+class DeliverySafety(_Section):
+    """What a drain does when it cannot see: unknown send outcomes and provider outages."""
+
+    activity_window_minutes: float = Field(
+        60, ge=0, description="Look an unanswered send up in SendGrid's Email Activity only this long after it; "
+                              "activity is indexed after the send, so an earlier 'not found' proves nothing.")
+    customer_mail: Literal["hold", "resend"] = Field(
+        "hold", description="Not found after the window: hold for a person (at most once) or resend (at least once).")
+    internal_mail: Literal["hold", "resend"] = "resend"
+    internal_categories: list[str] = Field(
+        ["alert_digest", "report_", "ops_"], description="Category prefixes of internal mail (digests, reports).")
+    stop_after_failures: int = Field(3, ge=1, description="Requests failing in a row before a drain stops; "
+                                                          "the rest stay queued.")
+    alert_held_after_hours: float = Field(24, gt=0, description="Held this long: recipients.data_team is told once.")
+
+
 class Delivery(_Section):
     """Email delivery: messages go through ops.outbox, then to the chosen transport."""
 
     transport: Literal["file", "sendgrid"] = Field(
         "file", description="file: .eml + .html in the outbox folder; sendgrid: the v3 mail API.")
-    from_email: str = "steward@example.com"
+    from_email: EmailAddress = "steward@example.com"
     from_name: str = "Steward"
-    reply_to: str | None = None
+    reply_to: EmailAddress | None = None
     send_budget: int = Field(1000, ge=0, description="Max messages sent per run.")
     sendgrid: SendGrid = SendGrid()
+    safety: DeliverySafety = DeliverySafety()
 
 
 class ReportSettings(_Section):
     """Who receives one scheduled report (the schedule itself lives in prefect.yaml)."""
 
     enabled: bool = True
-    recipients: list[str] = Field(default_factory=list, description="Empty: the CS leader.")
+    recipients: list[EmailAddress] = Field(default_factory=list, description="Empty: the CS leader.")
 
 
 class Reports(_Section):

@@ -111,10 +111,16 @@ def print_summary(summary: dict, seconds: float) -> None:
         (summary.get(k) or {}).get("emails_queued") or 0 for k in ("playbooks", "campaigns", "surveys"))
     line = f"{queued} queued, {e['sent']} sent, {e['failed']} failed"
     extra = {"recovered": "recovered after an interrupted send", "deferred": "deferred",
-             "suppressed": "suppressed", "unconfirmed": "unconfirmed (steward deliver --release-unconfirmed)"}
+             "suppressed": "suppressed", "unconfirmed": "unconfirmed (settled after SendGrid's activity window)",
+             "resent": "resent (policy resend)", "held": "held for review (steward outbox list --status held)"}
     line += "".join(f", {e[k]} {label}" for k, label in extra.items() if e.get(k))
     if e.get("aborted"):
         line += f"; sending stopped: {e['aborted']}"
+    waiting = [p for p in e.get("pending") or [] if p["status"] != "queued" or p["reason"].startswith("deferred")]
+    if waiting:  # still waiting from any run, by reason: held mail is never invisible
+        from flows.delivery.held import describe_pending
+
+        line += "\nnot sent yet: " + "; ".join(describe_pending(waiting))
     t.add_row("emails", line)
     t.add_row("warehouse", summary["warehouse"])
     pub = summary.get("published") or {}

@@ -23,7 +23,8 @@ from flows.actions.playbooks import progress_lines, reconcile_playbooks
 from flows.actions.surveys import progress_line as survey_progress_line
 from flows.actions.surveys import reconcile_surveys
 from flows.config import Config, load_config
-from flows.delivery.outbox import DrainResult, drain
+from flows.delivery.held import describe_pending
+from flows.delivery.outbox import DrainResult, Policy, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
 from flows.quality.flow import gate_task
@@ -134,10 +135,11 @@ def deliver_task(config: Config) -> DrainResult:
     rep = progress.reporter()
     rep.stage("deliver")
     with session(config.path("warehouse")) as con:
-        result = drain(con, transport_for(config), config.delivery.send_budget)
+        result = drain(con, transport_for(config), config.delivery.send_budget, Policy.from_config(config))
     rep.done(f"{result.sent} sent via {config.delivery.transport}, {result.deferred} deferred, "
-             f"{result.failed} failed, {result.suppressed} suppressed, {result.unconfirmed} unconfirmed")
-    for line in result.errors[:10]:
+             f"{result.failed} failed, {result.suppressed} suppressed, {result.unconfirmed} unconfirmed, "
+             f"{result.held} held")
+    for line in result.errors[:10] + describe_pending(result.pending)[:6]:
         rep.note(line)
     return result
 

@@ -1,16 +1,19 @@
 """ops.outbox: enqueue with an idempotency key, then drain through a transport exactly once.
 
 A message is `queued`, then `sending` (committed before the transport is called), then `sent`
-or `failed`. A crash leaves `sending`; the next drain asks the transport whether it already
-accepted the message before sending again, so nothing is sent twice. When the transport cannot
-tell, the message is held as `unconfirmed` for a person to release (`steward outbox release`)
-rather than risk a duplicate; nothing is ever dropped silently.
+or `failed`. When the outcome of a send is unknown (no answer after the request was written,
+or a crash left it `sending`) it becomes `unconfirmed`: nothing is resent blind. Once the
+provider's activity window has passed, a later drain looks it up: found -> `sent`; not found ->
+the policy for its kind of mail: `resend` (queued again) or `hold` (status `held` until a person
+runs `steward outbox release`). Nothing is ever dropped silently.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
+from typing import Literal
 
 import duckdb
 
@@ -73,16 +76,43 @@ def _load(row: tuple) -> Message:
     return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments)
 
 
+@dataclass(frozen=True)
+class Policy:
+    """How a drain settles what it cannot see (config: delivery.safety)."""
+
+    activity_window_seconds: float = 3600  # look an unknown send up only after this long
+    customer: Literal["hold", "resend"] = "hold"  # not found after the window
+    internal: Literal["hold", "resend"] = "resend"
+    internal_categories: tuple[str, ...] = ("alert_digest", "report_", "ops_")  # category prefixes
+    stop_after_failures: int = 3  # consecutive requests that failed: stop, leave the rest queued
+    alert_held_after_hours: float = 24
+    alert_to: str | None = None  # the data team; None: no alert
+
+    def for_category(self, category: str) -> str:
+        return self.internal if category.startswith(self.internal_categories) else self.customer
+
+    @classmethod
+    def from_config(cls, config) -> "Policy":
+        s = config.delivery.safety
+        return cls(s.activity_window_minutes * 60, s.customer_mail, s.internal_mail,
+                   tuple(s.internal_categories), s.stop_after_failures, s.alert_held_after_hours,
+                   config.recipients.data_team)
+
+
 @dataclass
 class DrainResult:
     sent: int = 0
-    recovered: int = 0  # found already accepted after an interrupted send
+    recovered: int = 0  # an unknown send found accepted (activity lookup or crash recovery)
     failed: int = 0
-    deferred: int = 0  # left queued: budget exhausted or transient error
+    deferred: int = 0  # left queued: budget exhausted, transient error or the drain stopped
     suppressed: int = 0
-    unconfirmed: int = 0  # interrupted and the provider cannot say: held for review
-    aborted: str | None = None  # the transport refused all sending (e.g. bad API key)
+    unconfirmed: int = 0  # sends whose outcome became unknown in this drain
+    resent: int = 0  # unknown, not found after the window, queued again (policy resend)
+    held: int = 0  # unknown, not found after the window, held for a person (policy hold)
+    alerted: int = 0  # held messages reported to the data team
+    aborted: str | None = None  # sending stopped: refused (bad key) or the provider unreachable
     errors: list[str] = field(default_factory=list)
+    pending: list[dict] = field(default_factory=list)  # every unsent row after the drain, by reason
 
 
 def _mark(con: duckdb.DuckDBPyConnection, message_ids: str | list[str], status: str, transport: str,
@@ -91,32 +121,59 @@ def _mark(con: duckdb.DuckDBPyConnection, message_ids: str | list[str], status: 
     ids = [message_ids] if isinstance(message_ids, str) else list(message_ids)
     con.execute(
         "update ops.outbox set status = ?, transport = ?, provider_message_id = coalesce(?, provider_message_id), "
-        "last_error = ?, sent_at = case when ? = 'sent' then now() else sent_at end "
+        "last_error = ?, sent_at = case when ? = 'sent' then now() else sent_at end, "
+        "unconfirmed_at = case when ? = 'unconfirmed' then now() else unconfirmed_at end, "
+        "held_at = case when ? = 'held' then now() else null end "
         "where list_contains(?, message_id)",
-        [status, transport, provider_id, error, status, ids],
+        [status, transport, provider_id, error, status, status, status, ids],
     )
 
 
-def _recover(con, transport: Transport, msg: Message, out: DrainResult) -> bool:
-    """For a message left `sending` by a crash: True when settled without sending again."""
-    try:
-        provider_id = transport.accepted_id(msg)
-    except LookupUnavailable as exc:
-        _mark(con, msg.message_id, "unconfirmed", transport.name, error=str(exc))
-        out.unconfirmed += 1
-        return True
-    if provider_id is not None:
-        _mark(con, msg.message_id, "sent", transport.name, provider_id)
-        out.recovered += 1
-        return True
-    return False
+def _settle_unknown(con, transport: Transport, policy: Policy, out: DrainResult) -> None:
+    """Look up unconfirmed messages whose activity window has passed and settle each one."""
+    final = getattr(transport, "lookup_is_final", False)  # not found means not sent (file transport)
+    window = 0 if final else policy.activity_window_seconds
+    rows = con.execute(
+        f"select {_COLUMNS}, request_id from ops.outbox where status = 'unconfirmed' "
+        "and unconfirmed_at <= now() - to_microseconds(cast(? * 1e6 as bigint)) order by created_at, message_id",
+        [window]).fetchall()
+    minutes = f"{window / 60:g} min"
+    by_request = getattr(transport, "lookup_by_request", False)
+    requests: dict[str, dict[str, str]] = {}  # request_id -> {address: provider id}, one query each
+    for row in rows:
+        msg, request_id = _load(row[:-1]), row[-1]
+        try:
+            if by_request and request_id:
+                if request_id not in requests:
+                    requests[request_id] = transport.accepted_in_request(request_id)
+                provider_id = requests[request_id].get(msg.to_email.lower())
+            else:
+                provider_id = transport.accepted_id(msg)
+        except LookupUnavailable as exc:
+            if exc.transient:  # rate-limited or unreachable: ask again on a later drain
+                con.execute("update ops.outbox set last_error = ? where message_id = ?",
+                            [f"activity lookup failed, asked again next drain: {exc}", msg.message_id])
+                break
+            provider_id, why = None, f"no activity lookup possible ({exc})"
+        else:
+            why = "the provider has no record of it" if final else \
+                f"not in SendGrid activity {minutes} after an unanswered send"
+        if provider_id is not None:
+            _mark(con, msg.message_id, "sent", transport.name, provider_id)
+            out.recovered += 1
+        elif final or policy.for_category(msg.category) == "resend":
+            _mark(con, msg.message_id, "queued", transport.name, error=f"resent: {why}")
+            out.resent += 1
+        else:
+            _mark(con, msg.message_id, "held", transport.name, error=why)
+            out.held += 1
 
 
 def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
-        f"select {_COLUMNS}, status, kind = 'marketing' and exists ("
+        f"select {_COLUMNS}, kind = 'marketing' and exists ("
         "  select 1 from ops.suppressions s where s.email = lower(o.to_email)) as is_suppressed "
-        "from ops.outbox o where status in ('queued', 'sending') order by created_at, message_id"
+        "from ops.outbox o where status = 'queued' order by created_at, message_id"
     ).fetchall()
 
 
@@ -137,67 +194,81 @@ def _batches(msgs: list[Message], size: int) -> list[list[Message]]:
     return [chunk for chunks in groups.values() for chunk, _ in chunks]
 
 
-def _send(con, transport: Transport, batch: list[Message], out: DrainResult) -> None:
+def _send(con, transport: Transport, batch: list[Message], out: DrainResult) -> SendStatus:
     """Two-phase: commit `sending` for the batch, make one request, settle every message."""
     ids = [m.message_id for m in batch]
-    con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1 "
-                "where list_contains(?, message_id)", [ids])
-    result = transport.send(batch[0] if len(batch) == 1 else batch)
+    request_id = uuid.uuid4().hex[:20]  # committed before the request: a crash can still look it up
+    con.execute("update ops.outbox set status = 'sending', attempts = attempts + 1, request_id = ? "
+                "where list_contains(?, message_id)", [request_id, ids])
+    one = batch[0] if len(batch) == 1 else batch
+    result = transport.send(one, request_id=request_id) if getattr(transport, "lookup_by_request", False) \
+        else transport.send(one)
     if result.status is SendStatus.ACCEPTED:
         _mark(con, ids, "sent", transport.name, result.provider_message_id)
         out.sent += len(batch)
     elif result.status is SendStatus.UNKNOWN:
-        for m in batch:  # maybe accepted: ask per key; resend only what the provider has not got
-            if not _recover(con, transport, m, out):
-                _mark(con, m.message_id, "queued", transport.name, error=result.error)
-                out.deferred += 1
+        # Maybe accepted. Looking it up now would prove nothing (activity lags the send):
+        # a drain after the activity window settles it.
+        _mark(con, ids, "unconfirmed", transport.name, error=result.error)
+        out.unconfirmed += len(batch)
     elif result.status is SendStatus.RETRY:
-        _mark(con, ids, "queued", transport.name, error=result.error)
+        _mark(con, ids, "queued", transport.name, error=f"deferred: {result.error}")
         out.deferred += len(batch)
     elif result.stop:
-        _mark(con, ids, "queued", transport.name, error=result.error)
-        out.aborted, out.deferred = result.error, out.deferred + len(batch)
+        _mark(con, ids, "queued", transport.name, error=f"deferred: {result.error}")
+        out.aborted, out.deferred = f"{transport.name} refused to send: {result.error}", out.deferred + len(batch)
     elif len(batch) > 1:
         # One bad recipient makes SendGrid reject the whole request: retry one by one so only
         # the message at fault fails, with its own error.
         for m in batch:
             _send(con, transport, [m], out)
+        return SendStatus.REJECTED
     else:
         _mark(con, ids, "failed", transport.name, error=result.error)
         out.failed += 1
         out.errors.append(f"{batch[0].to_email}: {result.error}")
+    return result.status
 
 
-def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int) -> DrainResult:
-    """Send queued (and interrupted) messages, oldest first, up to `budget` messages.
+def drain(con: duckdb.DuckDBPyConnection, transport: Transport, budget: int,
+          policy: Policy | None = None) -> DrainResult:
+    """Settle unknown sends, then send queued messages, oldest first, up to `budget` messages.
 
     Messages with identical content (e.g. one report to several leaders) share a request when
     the transport allows it (transport.max_batch > 1); each keeps its own key and status.
     """
+    from flows.delivery.held import alert_held, pending_summary
+
+    policy = policy or Policy()
     out = DrainResult()
+    # A crash left these `sending`: their outcome is unknown from now on.
+    con.execute("update ops.outbox set status = 'unconfirmed', unconfirmed_at = now(), "
+                "last_error = 'interrupted while sending (the process stopped before an answer)' "
+                "where status = 'sending'")
+    _settle_unknown(con, transport, policy, out)
+    out.alerted = alert_held(con, policy)
     sendable: list[Message] = []
     for row in _pending(con):
-        msg, status, is_suppressed = _load(row[:-2]), row[-2], row[-1]
-        if status == "sending" and _recover(con, transport, msg, out):
-            continue
+        msg, is_suppressed = _load(row[:-1]), row[-1]
         if is_suppressed:
             _mark(con, msg.message_id, "suppressed", transport.name, error="address on suppression list")
             out.suppressed += 1
             continue
         sendable.append(msg)
+    failures_in_a_row = 0
     for batch in _batches(sendable, getattr(transport, "max_batch", 1)):
         room = 0 if out.aborted else max(0, budget - out.sent)
         if room < len(batch):
             out.deferred += len(batch) - room
             batch = batch[:room]
-        if batch:
-            _send(con, transport, batch, out)
+        if not batch:
+            continue
+        status = _send(con, transport, batch, out)
+        failures_in_a_row = failures_in_a_row + 1 if status in (SendStatus.RETRY, SendStatus.UNKNOWN) else 0
+        if failures_in_a_row >= policy.stop_after_failures and not out.aborted:
+            last = con.execute("select last_error from ops.outbox where message_id = ?",
+                               [batch[0].message_id]).fetchone()[0]
+            out.aborted = (f"{transport.name} failed {failures_in_a_row} requests in a row, so sending stopped "
+                           f"(last: {last})")
+    out.pending = pending_summary(con)
     return out
-
-
-def release_unconfirmed(con: duckdb.DuckDBPyConnection, keys: list[str] | None = None) -> int:
-    """Put `unconfirmed` messages back in the queue after a person checked the provider."""
-    where = "status = 'unconfirmed'" + (" and list_contains(?, idempotency_key)" if keys else "")
-    n = con.execute(f"select count(*) from ops.outbox where {where}", [keys] if keys else []).fetchone()[0]
-    con.execute(f"update ops.outbox set status = 'queued' where {where}", [keys] if keys else [])
-    return n

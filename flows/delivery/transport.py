@@ -32,12 +32,19 @@ class SendResult:
 
 
 class LookupUnavailable(Exception):
-    """The transport cannot tell whether a message was accepted."""
+    """The transport cannot tell whether a message was accepted; `transient`: ask again later."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 class Transport(Protocol):
     name: str
     max_batch: int  # > 1: send() also takes a list of identical-content messages (one request)
+    lookup_is_final: bool  # accepted_id() None proves "not sent" (False: it may lag the send)
+    # Optional: lookup_by_request = True, send(msg, request_id=...) and accepted_in_request(request_id)
+    # settle every recipient of one request with one lookup (SendGridTransport).
 
     def send(self, msg: Message | list[Message]) -> SendResult:
         """Deliver one message (or, when max_batch > 1, a batch as one request with one result)."""
@@ -51,6 +58,7 @@ class FileTransport:
 
     name = "file"
     max_batch = 1  # one .eml per recipient
+    lookup_is_final = True  # the .eml appears atomically: no file means not sent
 
     def __init__(self, outdir: Path, from_email: str, from_name: str, reply_to: str | None = None):
         self.outdir = outdir

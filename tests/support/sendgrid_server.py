@@ -1,7 +1,12 @@
 """A local SendGrid-compatible v3 server for tests: validates like SendGrid, injects faults.
 
 Only 127.0.0.1. Implements POST /v3/mail/send (202 + X-Message-Id) and the Email Activity
-lookup GET /v3/messages?query=unique_args['idempotency_key']="K" used for crash recovery.
+lookup GET /v3/messages?query=unique_args['idempotency_key']="K" used to settle unknown sends.
+
+Faults the delivery tests need: scripted statuses and delays, an answer that comes after the
+client gave up (post_accept_delay), a connection dropped after accepting (Fault.drop), Activity
+data that appears only `activity_lag` seconds after acceptance (SendGrid indexes it after the
+send), and an outage: down() closes the port (connection refused) until up().
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -28,6 +34,8 @@ class Fault:
     status: int | None = None
     delay: float = 0.0
     reset_in: float | None = None  # 429: X-RateLimit-Reset = now + reset_in
+    drop: bool = False  # close the connection without an answer (after reading the request) ...
+    accept: bool = True  # ... having accepted the message (True) or not (False)
 
 
 @dataclass
@@ -38,6 +46,9 @@ class State:
     requests: int = 0
     post_accept_delay: float = 0.0  # accept, then wait before answering (crash-window tests)
     on_accept: object = None  # callable(count) run after each acceptance
+    activity_lag: float = 0.0  # seconds before an accepted message shows in the Activity API
+    activity_status: int | None = None  # e.g. 403: the account has no Email Activity add-on
+    lookups: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def keys(self) -> list[str]:
@@ -126,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _drop(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)  # the client sees the connection closed, no status
+
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.state.api_key}":
             return True
@@ -139,13 +154,18 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         if url.path != "/v3/messages":
             return self._reply(404, {"errors": [{"message": "not found"}]})
-        query = parse_qs(url.query).get("query", [""])[0]
-        m = re.search(r"unique_args\['idempotency_key'\]=\"(.*)\"", query)
-        key = m.group(1) if m else None
+        if self.state.activity_status:
+            return self._reply(self.state.activity_status, {"errors": [{"message": "access forbidden"}]})
+        params = parse_qs(url.query)
+        m = re.search(r"unique_args\['(\w+)'\]=\"(.*)\"", params.get("query", [""])[0])
+        arg, value = (m.group(1), m.group(2)) if m else (None, None)
+        limit = int(params.get("limit", ["10"])[0])
+        visible_before = time.time() - self.state.activity_lag
         with self.state.lock:
-            found = [{"msg_id": a["msg_id"], "status": "delivered"} for a in self.state.accepted
-                     if a["idempotency_key"] == key]
-        self._reply(200, {"messages": found[:1]})
+            self.state.lookups += 1
+            found = [{"msg_id": a["msg_id"], "to_email": a["to_email"], "status": "delivered"}
+                     for a in self.state.accepted if a["args"].get(arg) == value and a["at"] <= visible_before]
+        self._reply(200, {"messages": found[:limit]})
 
     def do_POST(self) -> None:  # noqa: N802
         st = self.state
@@ -163,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(429, {"errors": [{"message": "too many requests"}]},
                                {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0",
                                 "X-RateLimit-Reset": str(reset)})
-        if fault and fault.status:
+        if fault and fault.status and not fault.drop:
             return self._reply(fault.status, {"errors": [{"message": "internal error"}]})
         length = int(self.headers.get("Content-Length", 0))
         if length > MAX_BODY_BYTES:
@@ -175,15 +195,20 @@ class _Handler(BaseHTTPRequestHandler):
         errors = validate(body)
         if errors:
             return self._reply(400, {"errors": errors})
+        if fault and fault.drop and not fault.accept:
+            return self._drop()
         msg_id = uuid.uuid4().hex[:22]
         with st.lock:  # SendGrid makes one email per personalization; its args override the body's
             for i, pers in enumerate(body["personalizations"]):
                 args = {**body.get("custom_args", {}), **pers.get("custom_args", {})}
                 st.accepted.append({"msg_id": f"{msg_id}.{i}", "body": body, "personalization": i,
-                                    "idempotency_key": args.get("idempotency_key")})
+                                    "idempotency_key": args.get("idempotency_key"), "args": args,
+                                    "to_email": pers["to"][0]["email"], "at": time.time()})
             count = len(st.accepted)
         if st.on_accept:
             st.on_accept(count)
+        if fault and fault.drop:
+            return self._drop()
         if st.post_accept_delay:
             time.sleep(st.post_accept_delay)
         self._reply(202, None, {"X-Message-Id": msg_id})
@@ -201,15 +226,30 @@ class SendGridServer:
 
     def __init__(self, api_key: str):
         self.state = State(api_key=api_key)
-        handler = type("Handler", (_Handler,), {"state": self.state})
-        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._handler = type("Handler", (_Handler,), {"state": self.state})
+        self.httpd: _QuietServer | None = _QuietServer(("127.0.0.1", 0), self._handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        """An outage: the port is closed, so every connection is refused (nothing can be sent)."""
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def up(self) -> None:
+        """Back after down(), on the same port and with the same state."""
+        if self.httpd is None:
+            self.httpd = _QuietServer(("127.0.0.1", self.port), self._handler)
+            self._serve()
 
     def __enter__(self) -> "SendGridServer":
-        self._thread.start()
+        self._serve()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.down()

@@ -91,7 +91,7 @@ def test_retry_stays_queued_and_rejection_is_recorded(con):
                             SendResult(SendStatus.REJECTED, error="400 bad address")]), budget=10)
     assert (out.deferred, out.failed) == (1, 1)
     rows = dict(con.execute("select idempotency_key, status || ':' || last_error from ops.outbox").fetchall())
-    assert rows == {"k1": "queued:429", "k2": "failed:400 bad address"}
+    assert rows == {"k1": "queued:deferred: 429", "k2": "failed:400 bad address"}
 
 
 def test_budget_defers_the_rest(con, tmp_path):
