@@ -11,6 +11,7 @@ from prefect import flow, task
 
 from flows import progress
 from flows.config import Config
+from flows.ingest.contract import configure
 from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import Decision, content_hash, decide
 from flows.ingest.load import ensure_empty_tables, load_file, load_new_parquet
@@ -77,6 +78,7 @@ def ingest_table_task(warehouse: Path, landing: Path, table: str, files: list[Pa
 
 def plan(config: Config) -> Discovery:
     """Discover landing files; raises LandingError with a clear message on a bad folder."""
+    configure(config.enumerations.model_dump())  # the company's own segment, channel, priority names
     return discover(config.path("landing"))
 
 

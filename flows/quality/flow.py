@@ -10,6 +10,7 @@ from prefect import task
 
 from flows import progress
 from flows.config import Config
+from flows.ingest.contract import configure
 from flows.ingest.discover import discover
 from flows.ingest.ledger import content_hash
 from flows.ingest.load import ensure_empty_tables, load_file
@@ -26,6 +27,7 @@ def gate_task(config: Config, batch_id: str) -> GateResult:
     """Validate the batch just ingested; quarantines warn rows, raises GateError on error rules."""
     rep = progress.reporter()
     rep.stage("quality gate")
+    configure(config.enumerations.model_dump())
     with session(config.path("warehouse")) as con:
         result = run_gate(con, batch_id, docs_dir=docs_dir(config))
     for name, v in result.tables.items():
