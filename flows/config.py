@@ -513,6 +513,8 @@ class Recipients(_Section):
 
     cs_leader: str = "cs-leader@example.com"
     unassigned: str = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
+    data_team: str = Field("data-team@example.com", description="The shadow-mode summary ('what Steward would "
+                                                                "have done') goes here.")
 
 
 class SendGrid(_Section):
@@ -813,6 +815,30 @@ class Enumerations(_Section):
         return v
 
 
+class Actions(_Section):
+    """live: alerts, playbooks, campaigns and surveys act. shadow (the first days on real data):
+    every decision is computed and recorded in ops with a shadow flag, nothing reaches customers or
+    CSMs, and one summary of what Steward would have done goes to recipients.data_team."""
+
+    mode: Literal["live", "shadow"] = "live"
+
+
+class SourceMapping(_Section):
+    """How one export maps onto a landing-contract table (config, not code; a vendor preset is a file
+    of these). Applied by `steward check` and `steward run` when the file is read."""
+
+    file: str | None = Field(None, description="The export's file or folder name (without extension), when it is "
+                                               "not the table's name, e.g. companies for accounts.")
+    columns: dict[str, str] = Field(default_factory=dict, description="Contract column: the export's column name.")
+    constants: dict[str, str] = Field(default_factory=dict, description="Contract column: one value for every row.")
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Contract column: {export value: contract value}, e.g. priority: "
+                                          "{medium: normal}; values not listed pass through.")
+    date_formats: dict[str, str] = Field(
+        default_factory=dict, description="Contract column: strptime format of the export, e.g. '%d/%m/%Y'.")
+    cents: list[str] = Field(default_factory=list, description="Amount columns the export gives in cents.")
+
+
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads (DuckDB parallelises inside each query too).")
     node_tasks: bool = Field(False, description="Run each dbt node as its own Prefect task (prefect-dbt); "
@@ -846,6 +872,25 @@ class Config(_Section):
     dbt: Dbt = Dbt()
     surveys: Surveys = Surveys()
     enumerations: Enumerations = Enumerations()
+    actions: Actions = Actions()
+    sources: dict[str, SourceMapping] = Field(
+        default_factory=dict, description="Per landing table, how an export's shape maps onto the contract.")
+
+    @field_validator("sources")
+    @classmethod
+    def _known_tables(cls, v: dict[str, SourceMapping]) -> dict[str, SourceMapping]:
+        from flows.ingest.contract import TABLES
+
+        for name, m in v.items():
+            if name not in TABLES:
+                raise ValueError(f"sources.{name}: not a landing table; one of {', '.join(TABLES)}")
+            cols = set(TABLES[name].column_names)
+            for key in ("columns", "constants", "values", "date_formats", "cents"):
+                for col in getattr(m, key):
+                    if col not in cols:
+                        raise ValueError(f"sources.{name}.{key}.{col}: {name} has no column {col}; "
+                                         f"one of {', '.join(TABLES[name].column_names)}")
+        return v
 
     @model_validator(mode="after")
     def _segments_known(self) -> "Config":

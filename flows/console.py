@@ -116,6 +116,10 @@ def print_summary(summary: dict, seconds: float) -> None:
     if e.get("aborted"):
         line += f"; sending stopped: {e['aborted']}"
     t.add_row("emails", line)
+    sh = summary.get("shadow")
+    if sh:
+        t.add_row("shadow mode", f"{sh['emails_held']} email(s) held back, nothing sent to customers or CSMs; "
+                                 "summary to recipients.data_team")
     t.add_row("warehouse", summary["warehouse"])
     t.add_row("outbox", summary["outbox"])
     console.print(t)

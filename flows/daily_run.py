@@ -13,6 +13,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import progress
+from flows.actions import shadow as shadow_mode
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
 from flows.actions.campaigns import progress_line as campaign_progress_line
@@ -51,6 +52,7 @@ class RunSummary:
     surveys: dict = field(default_factory=dict)
     campaigns: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+    shadow: dict = field(default_factory=dict)  # actions.mode shadow: what it would have done
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -148,11 +150,20 @@ def run_pipeline(config: Config, as_of: date, full_refresh: bool = False) -> Run
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())
         summary.missing_tables = loaded.missing_optional
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
+        for t, n in summary.quality["quarantined"].items():  # loaded means kept: quarantined rows are not
+            summary.rows_loaded[t] = summary.rows_loaded.get(t, 0) - n
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        shadow = config.actions.mode == "shadow"
+        if shadow:
+            with session(warehouse) as con:
+                before = shadow_mode.snapshot(con)
         for step in RECONCILE_STEPS:
             result = reconcile_step.with_options(name=step.task_name)(step, config, as_of)
             setattr(summary, step.summary_key, asdict(result))
+        if shadow:  # nothing this run decided reaches a customer or a CSM; the data team gets a summary
+            with session(warehouse) as con:
+                summary.shadow = asdict(shadow_mode.mark(con, config, as_of, before))
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         status = "succeeded"

@@ -38,9 +38,11 @@ raw_scores as (
         usage.utilisation,
         -- depth: 30-day active users / seats, full marks at the configured utilisation; null
         -- (unknown, not 0) without usage with user ids for the account
-        100 * least(1.0, usage.utilisation / {{ var('health_full_utilisation') }}) as usage_depth,
-        100 * least(1.0, usage.breadth) as usage_breadth,
-        100 * least(1.0, usage.sticky_adoption) as sticky_features,
+        -- (least() skips nulls in some engines: a null input is kept null explicitly)
+        case when usage.utilisation is not null
+            then 100 * least(1.0, usage.utilisation / {{ var('health_full_utilisation') }}) end as usage_depth,
+        case when usage.breadth is not null then 100 * least(1.0, usage.breadth) end as usage_breadth,
+        case when usage.sticky_adoption is not null then 100 * least(1.0, usage.sticky_adoption) end as sticky_features,
         -- trend: 30-day events / prior 30 days, capped at 1 (no decline = 100); no usage in
         -- either window = 0, usage appearing from nothing = 100; an account with no usage data
         -- at all is unknown (null)
