@@ -187,30 +187,31 @@ def check(
     path: Annotated[Path, typer.Argument(help="Landing folder to validate.")],
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result and profile as JSON.")] = False,
 ) -> None:
-    """Validate a landing folder against the contract without loading it into the warehouse.
+    """Validate a landing folder against the contract (mappings applied) without loading it into the
+    warehouse, and profile what Steward can compute from it.
 
     Example: steward check ./exports
     """
     cfg = build_config(config, workspace)
     _prepare_runtime(cfg, verbose=False)
+    from flows.cli_check import report
     from flows.quality.flow import check_landing, docs_dir
-    from flows.quality.report import findings, table
 
-    result = _guarded(check_landing, path.expanduser().resolve(), docs_dir(cfg))
-    console.print(table(result))
-    for line in findings(result):
-        console.print(line)
-    console.print(f"data docs: {result.docs}")
-    if result.quarantined:
-        console.print(f"[yellow]![/] {result.quarantined:,} row(s) would be quarantined")
-        raise typer.Exit(1)
-    console.print("[green]✓[/] landing folder passes the quality gate")
+    landing = path.expanduser().resolve()
+    result = _guarded(check_landing, landing, docs_dir(cfg), None, cfg)
+    code = report(console, result, landing, cfg, json_out)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = None,
         landing: LandingOpt = None, verbose: VerboseOpt = False,
+        shadow: Annotated[bool, typer.Option(
+            "--shadow", help="Shadow mode for this run (actions.mode: shadow): decide and record everything, "
+                             "send nothing to customers or CSMs, mail the data team a summary.")] = False,
         full_refresh: Annotated[bool, typer.Option(
             "--full-refresh", help="Rebuild incremental models (usage, health) from all history; needed once "
                                    "after an upgrade changes their columns.")] = False) -> None:
@@ -219,6 +220,8 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
     Example: steward run --as-of 2026-06-30
     """
     cfg = build_config(config, workspace, landing)
+    if shadow:
+        cfg.actions.mode = "shadow"
     _run(cfg, _parse_date(as_of), verbose, full_refresh)
 
 

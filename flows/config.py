@@ -42,8 +42,8 @@ def _email(value: str) -> str:
 EmailAddress = Annotated[str, AfterValidator(_email)]  # checked at load: a typo never reaches the outbox
 
 
-SEGMENTS = ("enterprise", "mid_market", "smb")  # the landing contract's account segments
-Segment = Literal["enterprise", "mid_market", "smb"]
+SEGMENTS = ("enterprise", "mid_market", "smb")  # default account segments (enumerations.segments)
+Segment = str  # one of enumerations.segments (checked by Config._segments_known)
 Phase = Literal["onboarding", "adoption", "risk", "renewal", "advocacy", "churned"]  # journey phases
 
 
@@ -226,7 +226,7 @@ class PlaybookTrigger(_Section):
     utilisation_below: float | None = Field(None, gt=0, description="30-day active users / seats below this.")
     utilisation_above: float | None = Field(None, ge=0)
     alert_rule: str | None = Field(None, description="An alert of this rule is active for the account.")
-    segments: list[Literal["enterprise", "mid_market", "smb"]] | None = Field(
+    segments: list[Segment] | None = Field(
         None, description="Audience: only accounts in these segments (none: every segment).")
     min_arr: float | None = Field(None, ge=0, description="Audience: only accounts with at least this ARR.")
 
@@ -527,7 +527,8 @@ class Recipients(_Section):
 
     cs_leader: EmailAddress = "cs-leader@example.com"
     unassigned: EmailAddress = Field("cs-team@example.com", description="Alerts for accounts with no owner.")
-    data_team: EmailAddress = Field("data-team@example.com", description="Operational mail: failed runs (stage and cause), held email.")
+    data_team: EmailAddress = Field("data-team@example.com", description=(
+        "Operational mail: failed runs (stage and cause), held email, the shadow-mode summary."))
 
 
 class SendGrid(_Section):
@@ -666,6 +667,13 @@ class Health(_Section):
                         "Sets fct_engagement's cadence (touchpoint alerts, team report), not health.")
     full_utilisation: float = Field(0.8, gt=0, le=1, description="Utilisation that earns a full depth score.")
     history_days: int = Field(365, ge=1, description="Days of daily health history kept before as_of.")
+    default_cadence_days: PositiveInt = Field(30, description="Cadence of a segment cadence_days does not list.")
+    min_history_days: int = Field(
+        30, ge=0, description="An account paying for fewer days than this has too little history: its band is "
+                              "insufficient_data (never red on day one) and it gets no reach-out cadence email.")
+    min_known_weight: float = Field(
+        0.5, ge=0, le=1, description="Share of the configured weight that must have data for an account and day; "
+                                     "below it the band is insufficient_data.")
 
     @field_validator("weights")
     @classmethod
@@ -686,14 +694,6 @@ class Health(_Section):
             raise ValueError(f"bands.red_below ({v.red_below}) must not exceed bands.green_from ({v.green_from})")
         return v
 
-    @field_validator("cadence_days")
-    @classmethod
-    def _cadence_every_segment(cls, v: dict[str, int]) -> dict[str, int]:
-        missing = [s for s in SEGMENTS if s not in v]
-        if missing:
-            raise ValueError(f"cadence_days needs every segment; missing {', '.join(missing)}")
-        return v
-
     @field_validator("cadence_days_by_phase")
     @classmethod
     def _phase_cadence_days(cls, v: dict[str, Any]) -> dict[str, Any]:
@@ -701,18 +701,20 @@ class Health(_Section):
             per_segment = days if isinstance(days, dict) else {None: days}
             for seg, n in per_segment.items():
                 key = f"cadence_days_by_phase.{phase}" + (f".{seg}" if seg else "")
-                if seg is not None and seg not in SEGMENTS:
-                    raise ValueError(f"{key}: {seg!r} is not a segment; one of {', '.join(SEGMENTS)}")
                 if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
                     raise ValueError(f"{key} = {n!r} must be a whole number of days greater than 0"
                                      + ("" if seg else ", or a map of segment to days"))
         return v
 
-    def phase_cadence(self) -> dict[str, dict[str, int]]:
+    def phase_cadence(self, segments: tuple[str, ...] | list[str] = SEGMENTS) -> dict[str, dict[str, int]]:
         """cadence_days_by_phase spelled out per segment: {phase: {segment: days}}; a segment a
         phase leaves out keeps its cadence_days."""
-        return {phase: ({seg: days for seg in SEGMENTS} if isinstance(days, int) else dict(days))
+        return {phase: ({seg: days for seg in segments} if isinstance(days, int) else dict(days))
                 for phase, days in self.cadence_days_by_phase.items()}
+
+    def segment_cadence(self, segments: list[str]) -> dict[str, int]:
+        """cadence_days for every configured segment; one not listed gets default_cadence_days."""
+        return {seg: self.cadence_days.get(seg, self.default_cadence_days) for seg in segments}
 
 
 SURVEY_KINDS = ("nps", "onboarding", "csat")  # the landing contract's survey values
@@ -766,7 +768,7 @@ class SurveyAudience(_Section):
     """Who an ad-hoc survey goes to; every filter given must hold (empty list: no filter)."""
 
     roles: list[str] = Field(default_factory=list, description="Contact roles (CRM `role`, case-insensitive).")
-    segments: list[Literal["enterprise", "mid_market", "smb"]] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list)
     phases: list[Phase] = Field(
         default_factory=list, description="Journey phases of the account (empty: every phase but churned).")
     primary_only: bool = False
@@ -827,6 +829,47 @@ class Surveys(_Section):
         }
 
 
+class Enumerations(_Section):
+    """Values a company names its own way; the landing contract allows these (defaults: Steward's)."""
+
+    segments: list[str] = Field(list(SEGMENTS), min_length=1, description="Account segments.")
+    touchpoint_channels: list[str] = Field(["call", "email", "meeting", "qbr"], min_length=1)
+    ticket_priorities: list[str] = Field(["low", "normal", "high", "urgent"], min_length=1,
+                                         description="Support load weighs urgent 4, high 2, normal 1, others 0.5.")
+
+    @field_validator("segments", "touchpoint_channels", "ticket_priorities")
+    @classmethod
+    def _distinct_values(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if not str(x).strip() or "'" in str(x)]
+        if bad or len(set(v)) != len(v):
+            raise ValueError(f"distinct, non-empty values without quotes, got {v}")
+        return v
+
+
+class Actions(_Section):
+    """live: alerts, playbooks, campaigns and surveys act. shadow (the first days on real data):
+    every decision is computed and recorded in ops with a shadow flag, nothing reaches customers or
+    CSMs, and one summary of what Steward would have done goes to recipients.data_team."""
+
+    mode: Literal["live", "shadow"] = "live"
+
+
+class SourceMapping(_Section):
+    """How one export maps onto a landing-contract table (config, not code; a vendor preset is a file
+    of these). Applied by `steward check` and `steward run` when the file is read."""
+
+    file: str | None = Field(None, description="The export's file or folder name (without extension), when it is "
+                                               "not the table's name, e.g. companies for accounts.")
+    columns: dict[str, str] = Field(default_factory=dict, description="Contract column: the export's column name.")
+    constants: dict[str, str] = Field(default_factory=dict, description="Contract column: one value for every row.")
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Contract column: {export value: contract value}, e.g. priority: "
+                                          "{medium: normal}; values not listed pass through.")
+    date_formats: dict[str, str] = Field(
+        default_factory=dict, description="Contract column: strptime format of the export, e.g. '%d/%m/%Y'.")
+    cents: list[str] = Field(default_factory=list, description="Amount columns the export gives in cents.")
+
+
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads (DuckDB parallelises inside each query too).")
     node_tasks: bool = Field(False, description="Run each dbt node as its own Prefect task (prefect-dbt); "
@@ -881,6 +924,66 @@ class Config(_Section):
     surveys: Surveys = Surveys()
     run: RunSettings = RunSettings()
     publish: Publish = Publish()
+    enumerations: Enumerations = Enumerations()
+    actions: Actions = Actions()
+    sources: dict[str, SourceMapping] = Field(
+        default_factory=dict, description="Per landing table, how an export's shape maps onto the contract.")
+
+    @field_validator("sources")
+    @classmethod
+    def _known_tables(cls, v: dict[str, SourceMapping]) -> dict[str, SourceMapping]:
+        from flows.ingest.contract import TABLES
+
+        for name, m in v.items():
+            if name not in TABLES:
+                raise ValueError(f"sources.{name}: not a landing table; one of {', '.join(TABLES)}")
+            cols = set(TABLES[name].column_names)
+            for key in ("columns", "constants", "values", "date_formats", "cents"):
+                for col in getattr(m, key):
+                    if col not in cols:
+                        raise ValueError(f"sources.{name}.{key}.{col}: {name} has no column {col}; "
+                                         f"one of {', '.join(TABLES[name].column_names)}")
+        return v
+
+    @model_validator(mode="after")
+    def _segments_known(self) -> "Config":
+        """Every segment named in config must be a configured segment. A default that names one the
+        company does not have (pooled ["smb"] with own segment names) is dropped, not an error."""
+        known = set(self.enumerations.segments)
+        problems: list[str] = []
+
+        def check(owner: BaseModel, field: str, key: str) -> None:
+            value = getattr(owner, field)
+            if value is None:
+                return
+            names = list(value)
+            unknown = [n for n in names if n not in known]
+            if not unknown:
+                return
+            if field in owner.model_fields_set:
+                problems.append(f"{key} names {', '.join(map(repr, unknown))}")
+                return
+            kept = [n for n in names if n in known]
+            setattr(owner, field, {k: value[k] for k in kept} if isinstance(value, dict) else kept)
+
+        check(self.ownership, "pooled_segments", "ownership.pooled_segments")
+        check(self.ownership, "named_csms", "ownership.named_csms")
+        check(self.campaigns.pooled_reach_out, "segments", "campaigns.pooled_reach_out.segments")
+        check(self.health, "cadence_days", "health.cadence_days")
+        for pb in self.playbooks:
+            check(pb.trigger, "segments", f"playbooks.{pb.name}.trigger.segments")
+        for c in self.campaigns.bulk:
+            check(c.audience, "segments", f"campaigns.bulk.{c.name}.audience.segments")
+        for sv in self.surveys.adhoc:
+            check(sv.audience, "segments", f"surveys.adhoc.{sv.name}.audience.segments")
+        for phase, days in self.health.cadence_days_by_phase.items():
+            for seg in (days if isinstance(days, dict) else {}):
+                if seg not in known:
+                    problems.append(f"health.cadence_days_by_phase.{phase} names {seg!r}")
+        if problems:
+            raise ValueError("segments must be among enumerations.segments ("
+                             + ", ".join(self.enumerations.segments) + "): " + "; ".join(problems))
+        return self
 
     def path(self, name: str) -> Path:
         return self.paths.resolve(name)
@@ -901,6 +1004,7 @@ class Config(_Section):
             **self.ownership.dbt_vars(self.journey),
             **self.surveys.dbt_vars(),
             "campaigns": self.campaigns.dbt_vars(),
+            **{f"enum_{k}": v for k, v in self.enumerations.model_dump().items()},
         }
 
     def _health_vars(self) -> dict[str, Any]:
@@ -908,8 +1012,10 @@ class Config(_Section):
         return {
             "health_weights": h.weights, "health_red_below": h.bands.red_below,
             "health_green_from": h.bands.green_from, "health_key_features": h.key_features,
-            "health_sticky_features": h.sticky_features, "health_cadence_days": h.cadence_days,
-            "health_cadence_days_by_phase": h.phase_cadence(),
+            "health_sticky_features": h.sticky_features,
+            "health_cadence_days": h.segment_cadence(self.enumerations.segments),
+            "health_cadence_days_by_phase": h.phase_cadence(self.enumerations.segments),
+            "health_min_history_days": h.min_history_days, "health_min_known_weight": h.min_known_weight,
             "health_full_utilisation": h.full_utilisation, "health_history_days": h.history_days,
         }
 
@@ -944,6 +1050,8 @@ def _describe(err: dict[str, Any], source: str) -> str:
     key = ".".join(str(p) for p in err["loc"]) or "(top level)"
     value = err.get("input")
     shown = "missing" if err["type"] == "missing" else repr(value)
+    if not err["loc"]:  # a check across sections: its message names the keys
+        return f"{source}: {err['msg'].removeprefix('Value error, ')}"
     if err["type"] == "extra_forbidden":
         return f"{source}: unknown key `{key}` (value {shown}); check the spelling against steward.yml"
     return f"{source}: key `{key}` has value {shown}: expected {err['msg'].removeprefix('Value error, ')}"

@@ -122,6 +122,10 @@ def print_summary(summary: dict, seconds: float) -> None:
 
         line += "\nnot sent yet: " + "; ".join(describe_pending(waiting))
     t.add_row("emails", line)
+    sh = summary.get("shadow")
+    if sh:
+        t.add_row("shadow mode", f"{sh['emails_held']} email(s) held back, nothing sent to customers or CSMs; "
+                                 "summary to recipients.data_team")
     t.add_row("warehouse", summary["warehouse"])
     pub = summary.get("published") or {}
     if pub:

@@ -14,6 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import progress
+from flows.actions import shadow as shadow_mode
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
 from flows.actions.campaigns import progress_line as campaign_progress_line
@@ -62,6 +63,7 @@ class RunSummary:
     status: str = "running"
     failed_stage: str | None = None
     error: str | None = None
+    shadow: dict = field(default_factory=dict)  # actions.mode shadow: what it would have done
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -195,13 +197,22 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         summary.missing_tables = loaded.missing_optional
         stage("quality gate")
         summary.quality = gate_summary(gate_task(config, loaded.batch_id, as_of))
+        for t, n in summary.quality["quarantined"].items():  # loaded means kept: quarantined rows are not
+            summary.rows_loaded[t] = summary.rows_loaded.get(t, 0) - n
         stage("dbt build")
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        shadow = config.actions.mode == "shadow"
+        if shadow:
+            with session(warehouse) as con:
+                before = shadow_mode.snapshot(con)
         for step in RECONCILE_STEPS:
             stage(step.stage)
             result = reconcile_step.with_options(name=step.task_name)(step, config, as_of, scheduled_at)
             setattr(summary, step.summary_key, asdict(result))
+        if shadow:  # nothing this run decided reaches a customer or a CSM; the data team gets a summary
+            with session(warehouse) as con:
+                summary.shadow = asdict(shadow_mode.mark(con, config, as_of, before))
         stage("deliver")
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)

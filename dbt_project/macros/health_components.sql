@@ -8,3 +8,10 @@
 {% macro health_weight(component) -%}
     {{ return(var('health_weights').get(component, 0) | float) }}
 {%- endmacro %}
+
+{#- The sum of the configured weights of every component (> 0, checked by config). -#}
+{% macro health_weight_total() -%}
+    {%- set ns = namespace(total=0) -%}
+    {%- for c in health_components() -%}{%- set ns.total = ns.total + health_weight(c) -%}{%- endfor -%}
+    {{ return(ns.total) }}
+{%- endmacro %}

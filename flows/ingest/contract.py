@@ -66,6 +66,8 @@ def _opt(name: str, dtype: str = "string", **kw) -> Column:
 
 ACCOUNT_FK = "accounts.account_id"
 SEGMENTS = ("enterprise", "mid_market", "smb")
+CHANNELS = ("call", "email", "meeting", "qbr")
+PRIORITIES = ("low", "normal", "high", "urgent")
 TEAM_ROLES = ("csm", "csl", "renewal_manager", "onboarding_specialist")
 MAX_AMOUNT = 100_000_000  # per billing interval; above this an export is broken, not a big deal
 MAX_SEATS = 1_000_000
@@ -108,7 +110,7 @@ TABLES: dict[str, Table] = {
             columns=(
                 _c("touchpoint_id"), _c("account_id", references=ACCOUNT_FK),
                 _c("user_id", references="team.user_id"), _c("occurred_at", "timestamp", not_future=True),
-                _c("channel", allowed=("call", "email", "meeting", "qbr")),
+                _c("channel", allowed=CHANNELS),
                 _opt("sentiment", "double", min=-1, max=1),
             ),
         ),
@@ -150,8 +152,8 @@ TABLES: dict[str, Table] = {
             "usage_events", "product", "event_id", partitioned=True,
             description="Product usage events; the big table, as Parquet partitions by day.",
             columns=(
-                _c("event_id", "integer"), _c("account_id", references=ACCOUNT_FK),
-                _c("user_id"), _c("feature"), _c("occurred_at", "timestamp", not_future=True),
+                _c("event_id"), _c("account_id", references=ACCOUNT_FK),
+                _opt("user_id"), _c("feature"), _c("occurred_at", "timestamp", not_future=True),
                 _c("quantity", "double", min=0, max=1_000_000),
             ),
         ),
@@ -162,7 +164,7 @@ TABLES: dict[str, Table] = {
                 _c("ticket_id"), _c("account_id", references=ACCOUNT_FK),
                 _c("opened_at", "timestamp", not_future=True),
                 _opt("closed_at", "timestamp", not_future=True, not_before="opened_at"),
-                _c("priority", allowed=("low", "normal", "high", "urgent")),
+                _c("priority", allowed=PRIORITIES),
                 _opt("csat", "double", min=1, max=5),
             ),
         ),
@@ -179,3 +181,23 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# Enumerations a company names its own way (steward.yml `enumerations`): (table, column) per key.
+ENUMERATED = {"segments": ("accounts", "segment"), "touchpoint_channels": ("touchpoints", "channel"),
+              "ticket_priorities": ("support_tickets", "priority")}
+_DEFAULT_ALLOWED = {key: TABLES[t].column(c).allowed for key, (t, c) in ENUMERATED.items()}
+
+
+def configure(enumerations: dict[str, list[str]] | None = None) -> None:
+    """Set the allowed values of the configurable enumerations (defaults: the values above).
+
+    TABLES is updated in place, so every module that imported it sees the configured contract.
+    """
+    from dataclasses import replace
+
+    for key, (tname, cname) in ENUMERATED.items():
+        values = tuple((enumerations or {}).get(key) or _DEFAULT_ALLOWED[key])
+        table = TABLES[tname]
+        cols = tuple(replace(c, allowed=values) if c.name == cname else c for c in table.columns)
+        TABLES[tname] = replace(table, columns=cols)

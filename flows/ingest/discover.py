@@ -24,13 +24,15 @@ class Discovery:
     missing_optional: list[str] = field(default_factory=list)
 
 
-def _table_for(path: Path, root: Path) -> str | None:
-    """A file belongs to table T if its stem is T or any parent folder below root is T."""
-    if path.stem in TABLES:
-        return path.stem
+def _table_for(path: Path, root: Path, aliases: dict[str, str] | None = None) -> str | None:
+    """A file belongs to table T if its stem is T or any parent folder below root is T (or a
+    name a `sources:` mapping gives for T)."""
+    names = {**{t: t for t in TABLES}, **(aliases or {})}
+    if path.stem in names:
+        return names[path.stem]
     for part in path.relative_to(root).parts[:-1]:
-        if part in TABLES:
-            return part
+        if part in names:
+            return names[part]
     return None
 
 
@@ -43,7 +45,7 @@ def _hint(path: Path) -> str:
     return "not a landing table; expected one of: " + ", ".join(TABLES)
 
 
-def discover(landing: Path) -> Discovery:
+def discover(landing: Path, aliases: dict[str, str] | None = None) -> Discovery:
     """Map every file under `landing` to its table; raise if a required table is absent."""
     if not landing.is_dir():
         raise LandingError(
@@ -54,7 +56,7 @@ def discover(landing: Path) -> Discovery:
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
         if path.name.startswith((".", "_")):
             continue
-        table = _table_for(path, landing)
+        table = _table_for(path, landing, aliases)
         if table is None or path.suffix.lower() not in FORMATS:
             found.unknown.append((path, _hint(path)))
             continue

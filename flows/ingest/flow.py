@@ -11,6 +11,8 @@ from prefect import flow, task
 
 from flows import progress
 from flows.config import Config
+from flows.ingest import mapping
+from flows.ingest.contract import configure
 from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import Decision, content_hash, decide
 from flows.ingest.load import ensure_empty_tables, load_file, load_new_parquet
@@ -51,11 +53,11 @@ def load_table(warehouse: Path, landing: Path, table: str, files: list[Path], ba
     with session(warehouse) as con:
         for path in files:
             rel = path.relative_to(landing).as_posix()
-            digest = content_hash(path)
+            digest = content_hash(path) + mapping.fingerprint(table)  # a new mapping reloads the file
             decision = decide(con, rel, digest)
             if decision is Decision.UNCHANGED:
                 out.files_unchanged += 1
-            elif decision is Decision.NEW and path.suffix.lower() == ".parquet":
+            elif decision is Decision.NEW and path.suffix.lower() == ".parquet" and table not in mapping.MAPPINGS:
                 new_parquet.append((path, rel, digest))  # loaded together below
                 out.files_new += 1
             else:
@@ -77,7 +79,9 @@ def ingest_table_task(warehouse: Path, landing: Path, table: str, files: list[Pa
 
 def plan(config: Config) -> Discovery:
     """Discover landing files; raises LandingError with a clear message on a bad folder."""
-    return discover(config.path("landing"))
+    configure(config.enumerations.model_dump())  # the company's own segment, channel, priority names
+    mapping.configure(config.sources)
+    return discover(config.path("landing"), mapping.aliases())
 
 
 @flow(name="steward-ingest", log_prints=True)

@@ -10,6 +10,7 @@ import duckdb
 from flows.ingest.contract import TABLES, Table
 from flows.ingest.discover import LandingError, file_format
 from flows.ingest.ledger import LedgerEntry, record
+from flows.ingest.mapping import mapped_reader
 
 META_COLUMNS = {
     "_batch_id": "varchar",
@@ -138,6 +139,13 @@ def load_file(
     """
     table = TABLES[table_name]
     columns = file_columns(con, path)
+    reader = mapped_reader(table_name, path, _reader(path), [c for c, _ in columns])
+    if reader != _reader(path):  # a steward.yml `sources:` mapping: its columns are the contract's
+        try:
+            columns = [(r[0], r[1]) for r in con.execute(f"describe select * from {reader}").fetchall()]
+        except duckdb.Error as exc:
+            raise LandingError(f"{path}: the sources.{table_name} mapping cannot be applied: "
+                               f"{str(exc).splitlines()[0]}") from None
     check_header(table, path, [c for c, _ in columns])
     ensure_raw_table(con, table, columns)
     con.execute("begin transaction")
@@ -149,7 +157,7 @@ def load_file(
             f"insert into raw.{table.name} by name "
             f"select *, ? as _batch_id, ? as _source_file, "
             f"row_number() over () as _source_row, now()::timestamp as _loaded_at "
-            f"from {_reader(path)}",
+            f"from {reader}",
             [batch_id, rel_path],
         ).fetchone()[0]
         record(con, LedgerEntry(batch_id, table.name, rel_path, digest, rows))

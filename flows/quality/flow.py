@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -10,9 +11,12 @@ from prefect import task
 
 from flows import progress
 from flows.config import Config
-from flows.ingest.discover import discover
+from flows.ingest import mapping
+from flows.ingest.contract import configure
+from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import content_hash
 from flows.ingest.load import ensure_empty_tables, load_file
+from flows.quality.availability import Profile, feature_warnings, profile
 from flows.quality.gate import GateResult, run_gate
 from flows.warehouse import connect, session
 
@@ -30,8 +34,12 @@ def gate_task(config: Config, batch_id: str, as_of: date) -> GateResult:
     rep = progress.reporter()
     rep.stage("quality gate")
     latest = as_of + timedelta(days=config.run.future_grace_days)
+    configure(config.enumerations.model_dump())
     with session(config.path("warehouse")) as con:
         result = run_gate(con, batch_id, today=latest, docs_dir=docs_dir(config))
+        # configured features the data never shows, user-less usage: said once per run, not faked
+        if "usage_events" in result.tables:
+            result.tables["usage_events"].notes += feature_warnings(con, config)
     for name, v in result.tables.items():
         for rule_id, n in v.by_rule.items():
             rep.note(f"{rule_id}: {n:,} row(s) quarantined, e.g. {v.examples[rule_id]}")
@@ -42,9 +50,26 @@ def gate_task(config: Config, batch_id: str, as_of: date) -> GateResult:
     return result
 
 
-def check_landing(landing: Path, docs: Path | None = None, today: date | None = None) -> GateResult:
-    """Load a landing folder into a throwaway DuckDB file and gate it; the warehouse is untouched."""
-    found = discover(landing)
+@dataclass
+class CheckResult:
+    """What `steward check` found: the gate's verdict, the files it ignored, the data profile."""
+
+    gate: GateResult
+    found: Discovery
+    profile: Profile | None = None
+
+
+def check_landing(landing: Path, docs: Path | None = None, today: date | None = None,
+                  config: Config | None = None) -> GateResult | CheckResult:
+    """Load a landing folder into a throwaway DuckDB file and gate it; the warehouse is untouched.
+
+    With a config: its enumerations and `sources:` mappings apply, and the result also carries
+    the ignored files and the data profile (what Steward can and cannot compute from this data).
+    """
+    if config is not None:
+        configure(config.enumerations.model_dump())
+        mapping.configure(config.sources)
+    found = discover(landing, mapping.aliases() if config is not None else None)
     with tempfile.TemporaryDirectory(prefix="steward-check-") as tmp:
         con = connect(Path(tmp) / "check.duckdb")
         try:
@@ -52,6 +77,9 @@ def check_landing(landing: Path, docs: Path | None = None, today: date | None = 
                 for path in files:
                     load_file(con, table, path, path.relative_to(landing).as_posix(), content_hash(path), "check")
             ensure_empty_tables(con, found.missing_optional)
-            return run_gate(con, "check", today=today, docs_dir=docs)
+            gate = run_gate(con, "check", today=today, docs_dir=docs)
+            if config is None:
+                return gate
+            return CheckResult(gate, found, profile(con, config))
         finally:
             con.close()

@@ -36,21 +36,27 @@ raw_scores as (
         usage.date_day,
         signals.segment,
         usage.utilisation,
-        -- depth: 30-day active users / seats, full marks at the configured utilisation
-        100 * least(1.0, coalesce(usage.utilisation, 0) / {{ var('health_full_utilisation') }}) as usage_depth,
-        100 * least(1.0, usage.breadth) as usage_breadth,
-        100 * least(1.0, usage.sticky_adoption) as sticky_features,
+        -- depth: 30-day active users / seats, full marks at the configured utilisation; null
+        -- (unknown, not 0) without usage with user ids for the account
+        -- (least() skips nulls in some engines: a null input is kept null explicitly)
+        case when usage.utilisation is not null
+            then 100 * least(1.0, usage.utilisation / {{ var('health_full_utilisation') }}) end as usage_depth,
+        case when usage.breadth is not null then 100 * least(1.0, usage.breadth) end as usage_breadth,
+        case when usage.sticky_adoption is not null then 100 * least(1.0, usage.sticky_adoption) end as sticky_features,
         -- trend: 30-day events / prior 30 days, capped at 1 (no decline = 100); no usage in
-        -- either window = 0, usage appearing from nothing = 100
+        -- either window = 0, usage appearing from nothing = 100; an account with no usage data
+        -- at all is unknown (null)
         case
+            when not coalesce(usage.has_usage_data, false) then null
             when usage.events_prior_30d > 0
                 then 100 * least(1.0, cast(usage.events_30d as double precision) / usage.events_prior_30d)
             when usage.events_30d > 0 then 100
             else 0
         end as usage_trend,
-        -- recency: full marks within the agreed cadence, falling to 0 at three cadences; never = 0
+        -- recency: full marks within the agreed cadence, falling to 0 at three cadences; an account
+        -- never touched has no recency to score (null: unknown, not 0)
         case
-            when signals.days_since_touch is null then 0
+            when signals.days_since_touch is null then null
             else 100 * greatest(0.0, least(1.0,
                 (3.0 * cadence.cadence_days - signals.days_since_touch) / (2.0 * cadence.cadence_days)))
         end as engagement_recency,

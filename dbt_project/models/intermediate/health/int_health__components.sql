@@ -6,8 +6,14 @@
 with sources as (
     select 'usage_depth' as component, 'usage_events' as source_table,
            (select count(*) from {{ ref('fct_usage_daily') }}) as source_rows
-    union all select 'usage_breadth', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
-    union all select 'sticky_features', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
+    -- breadth and stickiness need a configured feature the data has shown: source_rows counts
+    -- the configured features ever seen (0: health.key_features are all missing from the data)
+    union all select 'usage_breadth', 'usage_events (health.key_features)',
+        (select count(distinct feature) from {{ ref('fct_usage_daily') }}
+         where feature in {{ sql_list(var('health_key_features')) }})
+    union all select 'sticky_features', 'usage_events (health.sticky_features)',
+        (select count(distinct feature) from {{ ref('fct_usage_daily') }}
+         where feature in {{ sql_list(var('health_sticky_features')) }})
     union all select 'usage_trend', 'usage_events', (select count(*) from {{ ref('fct_usage_daily') }})
     union all select 'engagement_recency', 'touchpoints', (select count(*) from {{ ref('stg_crm__touchpoints') }})
     union all select 'support', 'support_tickets', (select count(*) from {{ ref('stg_support__support_tickets') }})

@@ -17,4 +17,6 @@ select
     count(*) as events,
     max(_loaded_at) as _max_loaded_at
 from events
+-- account-level events (no user id) count no user: user-based measures stay unknown
+where user_id is not null
 group by account_id, user_id, usage_date

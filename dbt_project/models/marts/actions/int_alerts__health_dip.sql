@@ -17,4 +17,6 @@ select
     }) }} as details
 from {{ ref('fct_account_health_daily') }}
 where health_date = {{ as_of_date() }}
+    -- unknown is not zero: no alert on a withheld band (too little data or history)
+    and health_band is distinct from 'insufficient_data'
     and round(health_change_7d, 4) <= -{{ alert_setting('health_dip', 'points') }}

@@ -3,7 +3,7 @@
 {%- set weeks = alert_setting('health_trend', 'weeks') | int %}
 {%- set min_drop = alert_setting('health_trend', 'min_weekly_drop') %}
 with history as (
-    select account_id, health_date, health_score
+    select account_id, health_date, health_score, health_band
     from {{ ref('fct_account_health_daily') }}
     where health_date in (
         {%- for k in range(weeks + 1) %}
@@ -17,7 +17,9 @@ weekly as (
         account_id,
         {%- for k in range(weeks + 1) %}
         max(case when health_date = {{ dbt.dateadd('day', -7 * k, as_of_date()) }} then health_score end) as score_w{{ k }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {%- endfor %},
+        -- unknown is not zero: a week with a withheld band (too little data or history) breaks the run
+        count(case when health_band = 'insufficient_data' then 1 end) as weeks_withheld
     from history
     group by account_id
 )
@@ -36,7 +38,7 @@ select
         'score_weeks_ago': 'round(score_w' ~ weeks ~ ', 1)',
     }) }} as details
 from weekly
-where
+where weeks_withheld = 0 and
     {%- for k in range(weeks) %}
     score_w{{ k }} <= score_w{{ k + 1 }} - {{ min_drop }}{{ " and" if not loop.last }}
     {%- endfor %}

@@ -58,19 +58,35 @@ totals as (
             {% for c in comps %}coalesce({{ health_weight(c) }} * {{ c }}_score, 0){{ " + " if not loop.last }}{% endfor %}
         ) / nullif(
             {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
-        , 0), 4) as health_score
+        , 0), 4) as health_score,
+        -- the share of the configured weight with a score for this account and day
+        ({% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %})
+            / {{ health_weight_total() }} as known_weight_share,
+        concat_ws(','{% for c in comps %}, case when {{ c }}_score is not null then '{{ c }}' end{% endfor %})
+            as components_used
     from scoped_scores
+),
+
+-- the first paid day of each account: fewer than health.min_history_days of paying is too
+-- little history for a band (a brand-new account is never red on day one)
+paid_since as (
+    select account_id, min(start_date) as first_paid_date
+    from {{ ref('int_subscriptions__normalised') }}
+    where mrr > 0
+    group by account_id
 ),
 
 compared as (
     select
         today.*,
+        {{ dbt.datediff('paid_since.first_paid_date', 'today.date_day', 'day') }} as days_paid,
         week_ago.health_score as health_score_7d_ago,
         month_ago.health_score as health_score_30d_ago,
         {% for c in comps %}
         {{ health_weight(c) }} * abs(coalesce(today.{{ c }}_score - week_ago.{{ c }}_score, 0)) as move_{{ c }}{{ "," if not loop.last }}
         {% endfor %}
     from totals as today
+    left join paid_since on today.account_id = paid_since.account_id
     left join totals as week_ago
         on today.account_id = week_ago.account_id
         and week_ago.date_day = {{ dbt.dateadd('day', -7, 'today.date_day') }}
@@ -89,8 +105,13 @@ final as (
         {% for c in comps %}{{ c }}_score,
         {% endfor %}
         health_score,
+        components_used,
+        round(known_weight_share, 4) as known_weight_share,
         case
-            when health_score is null then null
+            -- unknown is not zero: too few components with data, or too little history, withholds the band
+            when health_score is null then 'insufficient_data'
+            when known_weight_share < {{ var('health_min_known_weight', 0.5) }} then 'insufficient_data'
+            when days_paid < {{ var('health_min_history_days', 30) }} then 'insufficient_data'
             when health_score < {{ var('health_red_below') }} then 'red'
             when health_score < {{ var('health_green_from') }} then 'amber'
             else 'green'

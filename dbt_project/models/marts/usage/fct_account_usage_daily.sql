@@ -19,6 +19,33 @@ user_days as (
     where usage_date <= {{ as_of_date() }}
 ),
 
+-- the first day each account has usage at all, and usage with user ids: before it (or never)
+-- its usage measures are unknown (null), not zero
+first_usage as (
+    select account_id, min(usage_date) as first_usage_date
+    from usage
+    group by account_id
+),
+
+first_user_day as (
+    select account_id, min(usage_date) as first_user_date
+    from user_days
+    group by account_id
+),
+
+-- the first day each configured key and sticky feature appeared anywhere: a feature the data
+-- has not shown by a day is left out of that day's denominator (never seen: component null)
+feature_first_seen as (
+    select
+        feature,
+        min(usage_date) as first_seen_date,
+        feature in {{ sql_list(var('health_key_features')) }} as is_key,
+        feature in {{ sql_list(var('health_sticky_features')) }} as is_sticky
+    from usage
+    where feature in {{ sql_list(var('health_key_features') + var('health_sticky_features')) }}
+    group by feature
+),
+
 -- 60 days of inputs for the event windows (events_prior_30d reaches 59 days back)
 {{ health_recompute_scope(usage=true, lookback_days=60) }},
 
@@ -60,6 +87,16 @@ usage_loaded_to_date as (
         union all
         select date_day, null from spine_days
     ) as load_days
+),
+
+seen_by_day as (
+    select
+        spine_days.date_day,
+        count(case when feature_first_seen.is_key then 1 end) as key_seen,
+        count(case when feature_first_seen.is_sticky then 1 end) as sticky_seen
+    from spine_days
+    left join feature_first_seen on feature_first_seen.first_seen_date <= spine_days.date_day
+    group by spine_days.date_day
 ),
 
 account_events as (
@@ -158,8 +195,12 @@ rolled as (
         sum(coalesce(account_events.events, 0)) over (
             partition by account_days.account_id order by account_days.date_day
             rows between 59 preceding and 30 preceding
-        ) as events_prior_30d
+        ) as events_prior_30d,
+        coalesce(first_usage.first_usage_date <= account_days.date_day, false) as has_usage_data,
+        coalesce(first_user_day.first_user_date <= account_days.date_day, false) as has_user_ids
     from account_days
+    left join first_usage on account_days.account_id = first_usage.account_id
+    left join first_user_day on account_days.account_id = first_user_day.account_id
     left join daily_deltas
         on account_days.account_id = daily_deltas.account_id and account_days.date_day = daily_deltas.date_day
     left join active_today
@@ -177,16 +218,17 @@ computed as (
         rolled.active_users_1d,
         rolled.active_users_7d,
         rolled.active_users_30d,
-        case when rolled.seats > 0 then cast(rolled.active_users_30d as double precision) / rolled.seats end as utilisation,
+        case when rolled.has_user_ids and rolled.seats > 0
+            then cast(rolled.active_users_30d as double precision) / rolled.seats end as utilisation,
         rolled.key_features_used_30d,
-        cast(rolled.key_features_used_30d as double precision)
-            / {{ var('health_key_features') | length }} as breadth,
+        cast(rolled.key_features_used_30d as double precision) / nullif(seen.key_seen, 0) as breadth,
         rolled.sticky_features_used_30d,
-        cast(rolled.sticky_features_used_30d as double precision)
-            / {{ var('health_sticky_features') | length }} as sticky_adoption,
+        cast(rolled.sticky_features_used_30d as double precision) / nullif(seen.sticky_seen, 0) as sticky_adoption,
         rolled.events_1d,
         rolled.events_30d,
         coalesce(rolled.events_prior_30d, 0) as events_prior_30d,
+        rolled.has_usage_data,
+        rolled.has_user_ids,
         case when rolled.events_prior_30d > 0
             then cast(rolled.events_30d as double precision) / rolled.events_prior_30d - 1 end as usage_trend,
         account_hashes.account_hash as _account_hash,
@@ -194,8 +236,35 @@ computed as (
     from rolled
     inner join account_hashes on rolled.account_id = account_hashes.account_id
     left join usage_loaded_to_date on rolled.date_day = usage_loaded_to_date.date_day
+    left join seen_by_day as seen on rolled.date_day = seen.date_day
     where rolled.is_customer and rolled.date_day >= rolled.compute_from
+),
+
+-- unknown is not zero: an account with no usage yet has no usage measures at all, one whose
+-- events carry no user ids has no user-based ones
+known as (
+    select
+        account_id,
+        date_day,
+        seats,
+        case when has_user_ids then active_users_1d end as active_users_1d,
+        case when has_user_ids then active_users_7d end as active_users_7d,
+        case when has_user_ids then active_users_30d end as active_users_30d,
+        utilisation,
+        case when has_usage_data then key_features_used_30d end as key_features_used_30d,
+        case when has_usage_data then breadth end as breadth,
+        case when has_usage_data then sticky_features_used_30d end as sticky_features_used_30d,
+        case when has_usage_data then sticky_adoption end as sticky_adoption,
+        case when has_usage_data then events_1d end as events_1d,
+        case when has_usage_data then events_30d end as events_30d,
+        case when has_usage_data then events_prior_30d end as events_prior_30d,
+        usage_trend,
+        has_usage_data,
+        has_user_ids,
+        _account_hash,
+        _usage_loaded_at
+    from computed
 )
 
-select * from computed
+select * from known
 {{ health_stale_placeholders() }}

@@ -17,7 +17,8 @@ select
     feature,
     count(*) as events,
     sum(quantity) as quantity,
-    count(distinct user_id) as active_users,
+    -- null, not 0, when the events carry no user ids (account-level usage)
+    case when count(user_id) > 0 then count(distinct user_id) end as active_users,
     max(_loaded_at) as _max_loaded_at
 from events
 group by account_id, usage_date, feature

@@ -2,7 +2,8 @@
 -- The load ledger already keeps a file from landing twice; event-level dedupe happens on
 -- new partitions only, in the incremental usage model.
 select
-    cast(event_id as bigint) as event_id,
+    -- ids are text: string event ids load, numeric-looking ones keep leading zeros
+    cast(event_id as varchar) as event_id,
     cast(account_id as varchar) as account_id,
     cast(user_id as varchar) as user_id,
     cast(feature as varchar) as feature,

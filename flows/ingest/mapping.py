@@ -1,0 +1,112 @@
+"""Source mappings (steward.yml `sources:`): an export's shape onto the landing contract, as SQL.
+
+A mapping turns the file's reader into a query that renames columns, adds constants, maps values
+(`medium` -> `normal`), parses dates in the export's format and turns cents into amounts. The load
+then sees contract columns, so the gate and dbt never know a mapping was there. A mapping that does
+not fit the file (a source column it does not have) is a LandingError naming file, column and key.
+
+A vendor preset (Stripe, HubSpot, ...) is the same data: a file of `sources:` entries.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from flows.config import SourceMapping
+from flows.ingest.contract import TABLES
+from flows.ingest.discover import LandingError
+
+# Set by configure() at the start of check and run: table -> mapping.
+MAPPINGS: dict[str, SourceMapping] = {}
+
+
+def configure(sources: dict[str, SourceMapping] | None) -> None:
+    MAPPINGS.clear()
+    MAPPINGS.update(sources or {})
+
+
+def fingerprint(table: str) -> str:
+    """A suffix for the load ledger's content hash: a changed mapping makes the file 'changed'."""
+    import hashlib
+
+    m = MAPPINGS.get(table)
+    return "" if m is None else "+map:" + hashlib.sha256(m.model_dump_json().encode()).hexdigest()[:12]
+
+
+def aliases() -> dict[str, str]:
+    """Export file or folder name -> contract table, for mappings that name their file."""
+    return {m.file: table for table, m in MAPPINGS.items() if m.file}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _as_text(expr: str) -> str:
+    return f"cast({expr} as varchar)"
+
+
+def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) -> str:
+    """The reader wrapped in the table's mapping (the reader itself when there is none)."""
+    m = MAPPINGS.get(table)
+    if m is None:
+        return reader
+    have = set(file_columns)
+    for col, src in m.columns.items():
+        if src not in have:
+            close = difflib.get_close_matches(src, file_columns, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise LandingError(f"{path}: column `{src}` not in the file{hint}, for mapping key "
+                               f"sources.{table}.columns.{col}; file has: {', '.join(file_columns)}")
+    renames = {src: col for col, src in m.columns.items() if src != col}
+    clash = [col for col in renames.values() if col in have and col not in renames]
+    if clash:
+        raise LandingError(f"{path}: mapping key sources.{table}.columns.{clash[0]} renames a column onto "
+                           f"`{clash[0]}`, which the file already has; map that one away too or drop the rename")
+    sql = f"select * rename ({', '.join(f'{_q(s)} as {_q(c)}' for s, c in renames.items())}) from {reader}" \
+        if renames else f"select * from {reader}"
+    after = {renames.get(c, c) for c in file_columns}
+    for key, cols in (("values", m.values), ("date_formats", m.date_formats), ("cents", m.cents)):
+        for col in cols:
+            if col not in after and col not in m.constants:
+                raise LandingError(f"{path}: column `{col}` not in the file (after renames), for mapping key "
+                                   f"sources.{table}.{key}.{col}; file has: {', '.join(sorted(after))}")
+    replace = {}
+    for col, pairs in m.values.items():
+        cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in pairs.items())
+        replace[col] = f"case trim({_as_text(_q(col))}) {cases} else {_as_text(_q(col))} end"
+    for col, fmt in m.date_formats.items():
+        # a value the format cannot parse is kept as it came, so the gate quarantines it with its text
+        parsed = f"try_strptime(trim({_as_text(_q(col))}), {_lit(fmt)})"
+        out_fmt = "%Y-%m-%d" if TABLES[table].column(col).dtype == "date" else "%Y-%m-%d %H:%M:%S"
+        replace[col] = f"coalesce(strftime({parsed}, {_lit(out_fmt)}), {_as_text(_q(col))})"
+    for col in m.cents:
+        cents = f"try_cast(trim({_as_text(_q(col))}) as decimal(20, 0))"
+        replace[col] = f"coalesce(cast(cast({cents} / 100 as decimal(20, 2)) as varchar), {_as_text(_q(col))})"
+    constants = {c: v for c, v in m.constants.items()}
+    replace.update({c: _lit(v) for c, v in constants.items() if c in after})
+    if replace:
+        sql = f"select * replace ({', '.join(f'{e} as {_q(c)}' for c, e in replace.items())}) from ({sql})"
+    added = [f"{_lit(v)} as {_q(c)}" for c, v in constants.items() if c not in after]
+    if added:
+        sql = f"select *, {', '.join(added)} from ({sql})"
+    return f"({sql})"
+
+
+def describe(table: str) -> list[str]:
+    """The mapping in words, for `steward check`."""
+    m = MAPPINGS.get(table)
+    if m is None:
+        return []
+    out = [f"file {m.file}"] if m.file else []
+    out += [f"{src} -> {col}" for col, src in m.columns.items()]
+    out += [f"{col} = {v!r}" for col, v in m.constants.items()]
+    out += [f"{col}: {len(p)} value(s) mapped" for col, p in m.values.items()]
+    out += [f"{col}: dates as {f}" for col, f in m.date_formats.items()]
+    out += [f"{col}: cents -> amount" for col in m.cents]
+    return out
