@@ -43,7 +43,8 @@ class Migration:
 
 
 def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered migrations `NNNN_name.sql`, in order; a gap or a repeated number is a bug."""
+    """The numbered migrations `NNNN_name.sql`, in order. Numbers may skip (branches developed side
+    by side each take one); a number used twice is a bug."""
     found = []
     for f in sorted(directory.glob("*.sql")):
         number, _, name = f.stem.partition("_")
@@ -51,15 +52,19 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise SchemaError(f"{f}: migration files are named NNNN_name.sql")
         found.append(Migration(int(number), name, f.read_text(encoding="utf-8")))
     numbers = [m.version for m in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise SchemaError(f"{directory}: migrations must be numbered 1..n without gaps, found {numbers}")
+    if len(set(numbers)) != len(numbers) or not found or found[0].version != 1:
+        raise SchemaError(f"{directory}: migrations must start at 0001 and use each number once, found {numbers}")
     return found
 
 
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations applied to this warehouse (empty: none, e.g. a pre-versioning release)."""
+    return {r[0] for r in con.execute("select version from ops.schema_migrations").fetchall()}
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest migration applied to this warehouse (0: none, e.g. a pre-versioning release)."""
-    row = con.execute("select max(version) from ops.schema_migrations").fetchone()
-    return row[0] or 0
+    """The highest migration applied to this warehouse (0: none)."""
+    return max(applied_versions(con), default=0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "the warehouse") -> list[Migration]:
@@ -72,13 +77,15 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "the warehouse") 
     """
     con.execute(_VERSION_DDL)
     known = migrations()
-    current = schema_version(con)
-    if current > len(known):
+    done = applied_versions(con)
+    unknown = sorted(done - {m.version for m in known})
+    if unknown:
         raise SchemaError(
-            f"{path} has ops schema version {current}, but this Steward only knows up to {len(known)}: "
-            "it was written by a newer Steward. Upgrade Steward (or use a copy of the warehouse).")
+            f"{path} has ops schema version {max(done)}, but this Steward only knows up to {known[-1].version} "
+            f"(migration(s) {', '.join(map(str, unknown))} came from a newer Steward). "
+            "Upgrade Steward (or use a copy of the warehouse).")
     applied = []
-    for m in known[current:]:
+    for m in (m for m in known if m.version not in done):
         con.execute("begin")
         try:
             con.execute(m.sql)
