@@ -842,6 +842,9 @@ def campaign_send(
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 
 
+import flows.cli_serve  # noqa: E402,F401  (registers `steward serve` and `steward serve-screenshots`)
+
+
 def main() -> None:
     from flows.warehouse import SchemaError
 

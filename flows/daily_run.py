@@ -26,6 +26,9 @@ from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
 from flows.quality.flow import gate_task
+from flows.serve.apply import ActionsResult, apply_actions
+from flows.serve.apply import progress_line as actions_line
+from flows.serve.links import check as check_links
 from flows.quality.report import summary as gate_summary
 from flows.transform import dbt_build
 from flows.warehouse import session
@@ -51,6 +54,7 @@ class RunSummary:
     surveys: dict = field(default_factory=dict)
     campaigns: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+    actions: dict = field(default_factory=dict)
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -93,7 +97,7 @@ RECONCILE_STEPS = (
     ReconcileStep("assignments", "reconcile-assignments", "reconcile assignments", reconcile_assignments,
                   _assignment_line),
     ReconcileStep("alerts", "reconcile-alerts", "reconcile alerts",
-                  lambda con, cfg, d: reconcile_alerts(con, d), _alert_line),
+                  lambda con, cfg, d: reconcile_alerts(con, d, cfg), _alert_line),
     ReconcileStep("playbooks", "reconcile-playbooks", "reconcile playbooks", reconcile_playbooks,
                   lambda r, d: progress_lines(r)),
     ReconcileStep("surveys", "reconcile-surveys", "reconcile surveys", reconcile_surveys,
@@ -112,6 +116,20 @@ def reconcile_step(step: ReconcileStep, config: Config, as_of: date) -> Any:
         result = step.reconcile(con, config, as_of)
     rep.done(step.describe(result, as_of))
     for line in (getattr(result, "notes", None) or [])[:10]:
+        rep.note(line)
+    return result
+
+
+@task(name="apply-actions", cache_policy=NO_CACHE)
+def apply_actions_task(config: Config, as_of: date) -> ActionsResult:
+    """Apply what people did through `steward serve` (the action log in landing), each line once."""
+    rep = progress.reporter()
+    rep.stage("apply actions from steward serve")
+    check_links(config)
+    with session(config.path("warehouse")) as con:
+        result = apply_actions(con, config, as_of)
+    rep.done(actions_line(result))
+    for line in result.notes[:10]:
         rep.note(line)
     return result
 
@@ -143,6 +161,7 @@ def run_pipeline(config: Config, as_of: date, full_refresh: bool = False) -> Run
     summary = RunSummary(as_of=as_of.isoformat(), warehouse=str(warehouse), outbox=str(config.path("outbox")))
     status = "failed"
     try:
+        summary.actions = asdict(apply_actions_task(config, as_of))
         loaded = ingest(config)
         summary.rows_loaded = {t: r.rows_loaded for t, r in loaded.tables.items()}
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())

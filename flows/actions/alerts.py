@@ -24,6 +24,7 @@ import duckdb
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
+from flows.serve.links import alert_action_links
 
 ACTIVE = ("open", "acknowledged", "snoozed")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -151,7 +152,7 @@ def wake_snoozed(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     return len(woken)
 
 
-def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date) -> Message:
+def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date, config=None) -> Message:
     ids = ",".join(sorted(a["alert_id"] for a in alerts))
     key = f"alert-digest:{recipient}:{as_of}:{hashlib.blake2b(ids.encode(), digest_size=8).hexdigest()}"
     new = sum(1 for a in alerts if not a["reminder"])
@@ -159,8 +160,10 @@ def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date) -
     if len(alerts) > new:
         parts.append(f"{len(alerts) - new} reminder{'s' if len(alerts) - new != 1 else ''}")
     title = f"{' and '.join(parts)} for {as_of}"
+    # steward serve buttons (flows/serve/links.py), one block after the alerts: [(alert, [(label, url)])]
+    actions = [(a, alert_action_links(config, a["alert_id"])) for a in alerts] if config else []
     text, html = render("alert_digest", title=title, recipient_name=name or recipient,
-                        alerts=alerts, as_of=as_of)
+                        alerts=alerts, as_of=as_of, actions=[(a, b) for a, b in actions if b])
     return Message(key, "alert_digest", recipient, f"Steward: {title}", text, html, name, as_of=as_of)
 
 
@@ -181,7 +184,7 @@ DUE_SQL = """
 """
 
 
-def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, config=None) -> int:
     """One digest per recipient (CC'd leaders included) of alerts due a notice; returns messages queued."""
     rows = con.execute(DUE_SQL, [as_of]).fetchall()
     by_recipient: dict[str, list[dict]] = {}
@@ -201,7 +204,7 @@ def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     for recipient, alerts in sorted(by_recipient.items()):
         alerts.sort(key=lambda a: (a["reminder"], SEVERITY_ORDER.get(a["severity"], 3), a["account_name"] or "",
                                    a["title"]))
-        queued += enqueue(con, _digest(recipient, names[recipient], alerts, as_of))
+        queued += enqueue(con, _digest(recipient, names[recipient], alerts, as_of, config))
     if rows:
         con.execute("update ops.alerts set notified_at = now(), last_notified_as_of = ?, "
                     "notify_count = coalesce(notify_count, 0) + 1 where list_contains(?, alert_id)",
@@ -222,7 +225,7 @@ class AlertRunResult:
     skipped_backfill: bool = False
 
 
-def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date) -> AlertRunResult:
+def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date, config=None) -> AlertRunResult:
     """Diff desired vs current alerts, apply it, wake snoozed ones, queue digests.
 
     A run for a day before the latest one already reconciled is skipped: ops state moves
@@ -237,7 +240,7 @@ def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date) -> AlertRunRes
     apply_plan(con, plan, as_of)
     woken = wake_snoozed(con, as_of)
     reminded = con.execute(f"select count(*) from ({DUE_SQL}) where reminder", [as_of]).fetchone()[0]
-    queued = queue_digests(con, as_of)
+    queued = queue_digests(con, as_of, config)
     return AlertRunResult(len(plan.to_open), len(plan.to_reopen), len(plan.to_touch), len(plan.to_resolve),
                           queued, woken, reminded)
 

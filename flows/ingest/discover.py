@@ -52,8 +52,8 @@ def discover(landing: Path) -> Discovery:
         )
     found = Discovery()
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
-        if path.name.startswith((".", "_")):
-            continue
+        if path.name.startswith((".", "_")) or path.relative_to(landing).parts[0] == "steward_actions":
+            continue  # steward_actions/: steward serve's action log, applied by the run itself
         table = _table_for(path, landing)
         if table is None or path.suffix.lower() not in FORMATS:
             found.unknown.append((path, _hint(path)))
