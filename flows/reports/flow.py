@@ -33,7 +33,9 @@ class ReportError(Exception):
 def build(con: duckdb.DuckDBPyConnection, name: str, as_of: date, config: Config) -> list[tuple[str, ReportContent]]:
     """(recipient, content) pairs for one report."""
     if name == "todo":
-        return team.todo_digests(con, as_of)
+        from flows.serve.todo import add_buttons  # steward serve's "Mark done" buttons
+
+        return add_buttons(con, config, as_of, team.todo_digests(con, as_of))
     if name not in _LEADER_REPORTS:
         raise ReportError(f"unknown report {name!r}; choose one of: {', '.join(REPORT_NAMES)}")
     content = _LEADER_REPORTS[name](con, as_of)

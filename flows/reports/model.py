@@ -40,6 +40,8 @@ class ReportContent:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recipient_name: str | None = None
+    # steward serve buttons (flows/serve/todo.py): [(what, [(button label, url)])], one block at the end
+    actions: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
     def render(self) -> tuple[str, str, tuple[Attachment, ...]]:
         """(text, html, inline attachments)."""

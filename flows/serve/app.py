@@ -11,6 +11,7 @@ import json
 import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -33,6 +34,12 @@ REFUSALS = {"tampered": (400, "This link is not valid", "It was changed or cut s
             "no_data": (503, "Steward has no published data yet", "The first `steward run` publishes it."),
             "answered": (409, "You have already answered this survey", "Thank you: we have your answer."),
             "survey_closed": (410, "This survey is closed", "Thank you for opening it all the same.")}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A urlencoded form body (what our pages and RFC 8058 one-click POSTs send), first values."""
+    body = (await request.body())[:20000].decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
 def templates(config: Config) -> Jinja2Templates:
@@ -99,7 +106,7 @@ def create_app(config: Config) -> FastAPI:
         inv, refused = _invitation(request, token)
         if refused:
             return refused
-        form = await request.form()
+        form = await _form(request)
         try:
             score = int(str(form.get("score", "")))
         except ValueError:
