@@ -881,6 +881,7 @@ from flows.preview_emails import preview_emails  # noqa: E402  (its own module; 
 app.command("preview-emails")(preview_emails)
 from flows.cli_outbox import outbox_app  # noqa: E402 (it imports the options defined above)
 app.add_typer(outbox_app, name="outbox")
+import flows.cli_serve  # noqa: E402,F401  (registers `steward serve` and `steward serve-screenshots`)
 
 
 def main() -> None:

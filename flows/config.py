@@ -798,9 +798,10 @@ class AdhocSurvey(SurveyEmail):
 class Surveys(_Section):
     """NPS, end-of-onboarding and ad-hoc rating surveys (docs: dbt_project/docs/surveys.md)."""
 
-    response_url: str = Field(
-        "https://survey.example.com/r", pattern=r"^https?://[^\s?#]+(\?[^\s#]*)?$",
-        description="Your response page; each email links <url>?t=<token>&s=<score> (and a plain ?t=<token>).")
+    response_url: str | None = Field(
+        None, pattern=r"^https?://[^\s?#]+(\?[^\s#]*)?$",
+        description="An external response page (links <url>?t=<token>&s=<score>); unset: `steward serve` "
+                    "pages at <serve.base_url>/s/<token>.")
     response_window_days: int = Field(60, ge=1, description="A response landed without a token counts for an "
                                                             "invitation to the same contact and survey this long.")
     min_days_between_surveys: int = Field(30, ge=0, description="No contact gets two survey invitations "
@@ -898,6 +899,19 @@ class Publish(_Section):
         ["ops.outbox.text_body", "ops.outbox.html_body", "ops.outbox.attachments"],
         description="schema.table.column left out (message bodies carry survey links); columns named "
                     "token, *_secret, *_password, *_api_key are always left out.")
+class Serve(_Section):
+    """`steward serve`: the public base URL that email links point at and how long links live.
+
+    Links are signed with the secret in the environment variable STEWARD_SERVE_SECRET.
+    """
+
+    base_url: str | None = Field(None, pattern=r"^https?://[^\s?#]+$",
+                                 description="Public URL of `steward serve` (unset: emails carry no links).")
+    action_link_days: int = Field(14, ge=1, description="Alert and task buttons in emails expire after this.")
+    unsubscribe_link_days: int = Field(365, ge=1, description="Unsubscribe links expire after this.")
+    page_link_days: int = Field(30, ge=1, description="Links to a CSM's or an account's page expire after this.")
+    survey_days: int = Field(60, ge=1, description="A survey can be answered this long after the invitation.")
+    unsubscribe_mailto: str | None = Field(None, description="Optional mailto address in List-Unsubscribe.")
 
 
 class Config(_Section):
@@ -984,6 +998,7 @@ class Config(_Section):
             raise ValueError("segments must be among enumerations.segments ("
                              + ", ".join(self.enumerations.segments) + "): " + "; ".join(problems))
         return self
+    serve: Serve = Serve()
 
     def path(self, name: str) -> Path:
         return self.paths.resolve(name)

@@ -29,11 +29,14 @@ from flows.delivery.outbox import DrainResult, Policy, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
 from flows.quality.flow import gate_task
-from flows.quality.report import summary as gate_summary
-from flows.transform import dbt_build
 from flows.publish import publish_analyst_copy
+from flows.quality.report import summary as gate_summary
 from flows.run_ops import alert_failure, one_line, publish_artifact
 from flows.runlock import run_lock
+from flows.serve.apply import ActionsResult, apply_actions
+from flows.serve.apply import progress_line as actions_line
+from flows.serve.links import check as check_links
+from flows.transform import dbt_build
 from flows.warehouse import session, set_lock_wait
 
 
@@ -64,6 +67,7 @@ class RunSummary:
     failed_stage: str | None = None
     error: str | None = None
     shadow: dict = field(default_factory=dict)  # actions.mode shadow: what it would have done
+    actions: dict = field(default_factory=dict)
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -107,7 +111,7 @@ RECONCILE_STEPS = (
     ReconcileStep("assignments", "reconcile-assignments", "reconcile assignments", reconcile_assignments,
                   _assignment_line),
     ReconcileStep("alerts", "reconcile-alerts", "reconcile alerts",
-                  lambda con, cfg, d: reconcile_alerts(con, d, cfg.recipients.cs_leader, cfg.reporting_currency),
+                  lambda con, cfg, d: reconcile_alerts(con, d, cfg.recipients.cs_leader, cfg.reporting_currency, cfg),
                   _alert_line),
     ReconcileStep("playbooks", "reconcile-playbooks", "reconcile playbooks", reconcile_playbooks,
                   lambda r, d: progress_lines(r)),
@@ -127,6 +131,20 @@ def reconcile_step(step: ReconcileStep, config: Config, as_of: date, now: dateti
         result = step.reconcile(con, config, as_of, now=now) if step.takes_now else step.reconcile(con, config, as_of)
     rep.done(step.describe(result, as_of))
     for line in (getattr(result, "notes", None) or [])[:10]:
+        rep.note(line)
+    return result
+
+
+@task(name="apply-actions", cache_policy=NO_CACHE)
+def apply_actions_task(config: Config, as_of: date) -> ActionsResult:
+    """Apply what people did through `steward serve` (the action log in landing), each line once."""
+    rep = progress.reporter()
+    rep.stage("apply actions from steward serve")
+    check_links(config)
+    with session(config.path("warehouse")) as con:
+        result = apply_actions(con, config, as_of)
+    rep.done(actions_line(result))
+    for line in result.notes[:10]:
         rep.note(line)
     return result
 
@@ -190,6 +208,8 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         with session(warehouse) as con:
             con.execute("insert into ops.runs values (?, ?, now(), null, 'running', null)", [run_id, as_of])
         opened = True
+        stage("apply actions")
+        summary.actions = asdict(apply_actions_task(config, as_of))
         stage("ingest")
         loaded = ingest(config)
         summary.rows_loaded = {t: r.rows_loaded for t, r in loaded.tables.items()}

@@ -26,6 +26,7 @@ from flows.delivery.outbox import enqueue
 from flows.actions.alert_text import RULE_LABELS, describe
 from flows.delivery.render import render
 from flows.reports.formatting import day
+from flows.serve.links import alert_action_links
 
 ACTIVE = ("open", "acknowledged", "snoozed")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -202,7 +203,7 @@ def _leader_name(con: duckdb.DuckDBPyConnection, leader: str | None) -> str | No
 
 
 def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
-                  currency: str = "USD") -> int:
+                  currency: str = "USD", config=None) -> int:
     """One digest per recipient (CC'd leaders included) of alerts due a notice; returns messages queued."""
     rows = con.execute(DUE_SQL, [as_of]).fetchall()
     names = _names(con)
@@ -216,7 +217,8 @@ def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | Non
                      label=RULE_LABELS.get(rule, rule.replace("_", " ")), since=day(first_as_of),
                      colour=SEVERITY_COLOURS.get(severity, "#52606d"),
                      scope=("Your tasks" if rule in TASK_RULES else "Portfolio" if account_id is None else ""),
-                     links=[])  # (label, url) action buttons, filled by steward serve's link signer
+                     # steward serve's signed buttons (acknowledge, snooze, resolve); none without serve.base_url
+                     links=alert_action_links(config, alert_id) if config else [])
         for to in dict.fromkeys(x for x in (recipient, cc) if x):
             by_recipient.setdefault(to, []).append(alert)
             greet.setdefault(to, recipient_name if to == recipient else None)
@@ -249,7 +251,7 @@ class AlertRunResult:
 
 
 def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
-                     currency: str = "USD") -> AlertRunResult:
+                     currency: str = "USD", config=None) -> AlertRunResult:
     """Diff desired vs current alerts, apply it, wake snoozed ones, queue digests.
 
     A run for a day before the latest one already reconciled is skipped: ops state moves
@@ -264,7 +266,7 @@ def reconcile_alerts(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | 
     apply_plan(con, plan, as_of)
     woken = wake_snoozed(con, as_of)
     reminded = con.execute(f"select count(*) from ({DUE_SQL}) where reminder", [as_of]).fetchone()[0]
-    queued = queue_digests(con, as_of, leader, currency)
+    queued = queue_digests(con, as_of, leader, currency, config)
     return AlertRunResult(len(plan.to_open), len(plan.to_reopen), len(plan.to_touch), len(plan.to_resolve),
                           queued, woken, reminded)
 

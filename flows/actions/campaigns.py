@@ -26,6 +26,7 @@ import duckdb
 
 from flows.config import AUTOMATIC_CAMPAIGNS, BulkCampaign, CampaignEmail, Config
 from flows.delivery.message import Message
+from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue_many
 from flows.delivery.render import render
 
@@ -338,7 +339,7 @@ def queue_pending(con: duckdb.DuckDBPyConnection, config: Config, as_of: date,
             rendered[(subject, body)] = render_campaign(subject, body, as_of)
         text, html = rendered[(subject, body)]
         messages.append(Message(key, f"campaign_{campaign}", email, subject, text, html, to_name,
-                                "marketing", as_of))
+                                "marketing", as_of, headers=unsubscribe_headers(config, email)))
         queued[campaign] += 1
     cancelled.update(_cancel(con, unconfigured))
     enqueue_many(con, messages)

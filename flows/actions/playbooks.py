@@ -23,6 +23,7 @@ import duckdb
 
 from flows.config import Config, Playbook
 from flows.delivery.message import Message
+from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
 
@@ -249,8 +250,9 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
                 text, html = render("playbook_email", title=subject, as_of=as_of,
                                     paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()])
                 kind = "transactional" if step.to == "owner" else "marketing"
+                headers = unsubscribe_headers(config, email) if kind == "marketing" else ()
                 queued += enqueue(con, Message(f"playbook:{rid}:{i}:{email.lower()}", f"playbook_{pb_name}", email,
-                                               subject, text, html, name, kind, as_of))
+                                               subject, text, html, name, kind, as_of, headers=headers))
     return queued
 
 

@@ -37,6 +37,7 @@ from flows.config import AdhocSurvey, Config, SurveyEmail
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
+from flows.serve.links import survey_url, unsubscribe_headers
 
 IMPORT_DIR = Path("surveys") / "survey_responses"  # under the landing folder: table by folder name
 IMPORT_COLUMNS = ("token", "score", "comment", "responded_at")
@@ -134,7 +135,11 @@ def render_invitation(config: Config, spec: SurveyEmail, c: Candidate, token: st
                       as_of: date, signed_by: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) of one invitation, signed by the account's CSM when it has one;
     names are data, escaped in the HTML part."""
-    links, plain = response_links(config.surveys.response_url, token, *scale)
+    if config.surveys.response_url:
+        links, plain = response_links(config.surveys.response_url, token, *scale)
+    else:  # steward serve's response page (flows/serve)
+        links = [(n, survey_url(config, token, n)) for n in range(scale[0], scale[1] + 1)]
+        plain = survey_url(config, token)
     subject = _fill(spec.subject, c)
     paragraphs = [p.strip() for p in _fill(spec.intro, c).split("\n\n") if p.strip()]
     text, html = render("survey_invitation", title=subject, as_of=as_of, paragraphs=paragraphs,
@@ -160,7 +165,8 @@ def _invite(con, config: Config, spec: SurveyEmail, kind: str, c: Candidate, sca
         return False
     owner = con.execute("select owner_name from marts.dim_contacts where contact_id = ?", [c.contact_id]).fetchone()
     subject, text, html = render_invitation(config, spec, c, token, scale, as_of, owner[0] if owner else None)
-    enqueue(con, Message(key, f"survey_{c.survey}", c.email, subject, text, html, c.contact_name, "marketing", as_of))
+    enqueue(con, Message(key, f"survey_{c.survey}", c.email, subject, text, html, c.contact_name, "marketing", as_of,
+                         headers=unsubscribe_headers(config, c.email)))
     return True
 
 

@@ -55,6 +55,9 @@ class Message:
     kind: str = "transactional"  # transactional | marketing (suppression list applies)
     as_of: date | None = None
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # per-recipient headers, e.g. List-Unsubscribe (not part of content_key: SendGrid carries
+    # them per personalization, so a shared request keeps each recipient's own)
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def message_id(self) -> str:
@@ -72,11 +75,15 @@ class Message:
             h.update(b"\0")
         return h.hexdigest()
 
+    def headers_json(self) -> str | None:
+        return json.dumps(dict(self.headers)) if self.headers else None
+
     def attachments_json(self) -> str | None:
         return json.dumps([a.to_json() for a in self.attachments]) if self.attachments else None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subject", clean_header(self.subject))
         object.__setattr__(self, "to_email", clean_header(self.to_email))
+        object.__setattr__(self, "headers", tuple((clean_header(k), clean_header(v)) for k, v in self.headers))
         if self.to_name is not None:
             object.__setattr__(self, "to_name", clean_header(self.to_name))

@@ -38,7 +38,8 @@ def _personalization(msg: Message) -> dict[str, Any]:
     """One recipient, carrying its own idempotency key (custom_args per personalization)."""
     to = {"email": msg.to_email} | ({"name": msg.to_name} if msg.to_name else {})
     return {"to": [to], "custom_args": {"idempotency_key": msg.idempotency_key,
-                                        "steward_message_id": msg.message_id}}
+                                        "steward_message_id": msg.message_id}} | (
+        {"headers": dict(msg.headers)} if msg.headers else {})
 
 
 def payload(msgs: Message | list[Message], from_email: str, from_name: str, reply_to: str | None,

@@ -80,6 +80,8 @@ class FileTransport:
         em["Date"] = format_datetime(datetime.now(timezone.utc))
         em["Message-ID"] = f"<{msg.message_id}@steward.local>"
         em["X-Steward-Idempotency-Key"] = msg.idempotency_key
+        for name, value in msg.headers:
+            em[name] = value
         em.set_content(msg.text_body)
         em.add_alternative(msg.html_body, subtype="html")
         if msg.attachments:
@@ -91,7 +93,8 @@ class FileTransport:
                                           filename=a.filename)
                 else:
                     em.add_attachment(a.content, maintype, subtype, filename=a.filename)
-        return bytes(em)
+        # 998 (RFC 5322) so a long List-Unsubscribe URL stays one plain line, not RFC 2047-encoded
+        return em.as_bytes(policy=em.policy.clone(max_line_length=998))
 
     def send(self, msg: Message) -> SendResult:
         stem = self._stem(msg)

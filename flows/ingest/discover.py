@@ -54,8 +54,8 @@ def discover(landing: Path, aliases: dict[str, str] | None = None) -> Discovery:
         )
     found = Discovery()
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
-        if path.name.startswith((".", "_")):
-            continue
+        if path.name.startswith((".", "_")) or path.relative_to(landing).parts[0] == "steward_actions":
+            continue  # steward_actions/: steward serve's action log, applied by the run itself
         table = _table_for(path, landing, aliases)
         if table is None or path.suffix.lower() not in FORMATS:
             found.unknown.append((path, _hint(path)))

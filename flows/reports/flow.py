@@ -34,7 +34,9 @@ def build(con: duckdb.DuckDBPyConnection, name: str, as_of: date, config: Config
     """(recipient, content) pairs for one report; leaders are greeted by their name in the team."""
     currency = config.reporting_currency
     if name == "todo":
-        return team.todo_digests(con, as_of, currency)
+        from flows.serve.todo import add_buttons  # steward serve's "Mark done" buttons
+
+        return add_buttons(con, config, as_of, team.todo_digests(con, as_of, currency))
     if name not in _LEADER_REPORTS:
         raise ReportError(f"unknown report {name!r}; choose one of: {', '.join(REPORT_NAMES)}")
     recipients = getattr(config.reports, name).recipients or [config.recipients.cs_leader]

@@ -74,6 +74,8 @@ class ReportContent:
     @property
     def subject(self) -> str:
         return self.subject_line or f"{self.title}, {day(self.as_of)}"
+    # steward serve buttons (flows/serve/todo.py): [(what, [(button label, url)])], one block at the end
+    actions: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
     def render(self) -> tuple[str, str, tuple[Attachment, ...]]:
         """(text, html, inline attachments)."""
