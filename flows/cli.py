@@ -130,6 +130,8 @@ def generate(
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
     landing: LandingOpt = None,
+    mode: Annotated[str, typer.Option(help="standard, or hard: churn follows hidden drivers seen only "
+                                           "noisily, some churn without warning.")] = "standard",
 ) -> None:
     """Write a synthetic landing dataset (every contract table) and its ground truth.
 
@@ -137,11 +139,12 @@ def generate(
     """
     cfg = build_config(config, workspace, landing)
     _prepare_runtime(cfg, verbose=False)
-    _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day)
+    _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day, mode)
     console.print(f"  ground truth -> {cfg.path('truth')} (not part of the landing data)")
 
 
-def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, events_per_day: float | None):
+def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, events_per_day: float | None,
+              mode: str = "standard"):
     from flows import progress
     from flows.generate import generate as gen
 
@@ -158,7 +161,7 @@ def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, e
         seen["usage_events"] = done
 
     result = gen(cfg.path("landing"), cfg.path("truth"), accounts=accounts, seed=seed, as_of=as_of,
-                 months=months, events_per_account_day=events_per_day, progress=on_progress)
+                 months=months, events_per_account_day=events_per_day, progress=on_progress, mode=mode)
     rep.done(f"{sum(result.rows.values()):,} rows in {result.files} files, {result.seconds:.1f} s "
              f"({result.rows_per_second:,.0f} rows/s) -> {cfg.path('landing')}")
     return result
