@@ -844,6 +844,11 @@ def campaign_send(
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 
 
+from flows.cli_model import model_app  # noqa: E402  (imports this module's options)
+
+app.add_typer(model_app, name="model")
+
+
 def main() -> None:
     app()
 

@@ -805,6 +805,22 @@ class Dbt(_Section):
     project_dir: Path = DBT_PROJECT_DIR
 
 
+class ModelSettings(_Section):
+    """Churn and expansion models (flows/model/; model cards in models/)."""
+
+    random_state: int = Field(23, description="Seed of every random choice in training: same data, same model.")
+    horizon_days: int = Field(90, ge=7, description="The models predict churn / expansion within this many days.")
+    min_events: int = Field(50, ge=1, description="Refuse to train with fewer positive rows than this in the "
+                                                  "training slice (a fifth of it in the calibration slice).")
+    sample_every_days: int = Field(28, ge=7, description="One scoring date per account this often (an "
+                                                         "account-specific offset): weekly rows are near copies.")
+    test_days: int = Field(91, ge=28, description="The last label-complete days held out for evaluation.")
+    calibration_share: float = Field(0.3, gt=0, lt=1, description="Share of accounts (never in the fit) whose "
+                                                                  "earlier rows calibrate the probabilities.")
+    bands: dict[str, float] = Field({"medium": 0.1, "high": 0.3}, description="Churn probability from which "
+                                    "an account is medium / high risk (low below medium).")
+
+
 class Config(_Section):
     """The whole of steward.yml."""
 
@@ -827,6 +843,7 @@ class Config(_Section):
     health: Health = Health()
     dbt: Dbt = Dbt()
     surveys: Surveys = Surveys()
+    model: ModelSettings = ModelSettings()
 
     def path(self, name: str) -> Path:
         return self.paths.resolve(name)
