@@ -25,6 +25,7 @@ from flows.config import Config, load_config
 from flows.delivery.outbox import DrainResult, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
+from flows.model.hook import score_models
 from flows.quality.flow import gate_task
 from flows.quality.report import summary as gate_summary
 from flows.transform import dbt_build
@@ -51,6 +52,7 @@ class RunSummary:
     surveys: dict = field(default_factory=dict)
     campaigns: dict = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+    churn_risk: dict = field(default_factory=dict)
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -150,6 +152,7 @@ def run_pipeline(config: Config, as_of: date, full_refresh: bool = False) -> Run
         summary.quality = gate_summary(gate_task(config, loaded.batch_id))
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        summary.churn_risk = score_models(config, as_of)  # marts.fct_churn_risk, when a model exists
         for step in RECONCILE_STEPS:
             result = reconcile_step.with_options(name=step.task_name)(step, config, as_of)
             setattr(summary, step.summary_key, asdict(result))
