@@ -132,6 +132,8 @@ def generate(
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
     landing: LandingOpt = None,
+    mode: Annotated[str, typer.Option(help="standard, or hard: churn follows hidden drivers seen only "
+                                           "noisily, some churn without warning.")] = "standard",
 ) -> None:
     """Write a synthetic landing dataset (every contract table) and its ground truth.
 
@@ -139,11 +141,12 @@ def generate(
     """
     cfg = build_config(config, workspace, landing)
     _prepare_runtime(cfg, verbose=False)
-    _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day)
+    _generate(cfg, accounts, seed, _parse_date(as_of), months, events_per_day, mode)
     console.print(f"  ground truth -> {cfg.path('truth')} (not part of the landing data)")
 
 
-def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, events_per_day: float | None):
+def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, events_per_day: float | None,
+              mode: str = "standard"):
     from flows import progress
     from flows.generate import generate as gen
 
@@ -160,7 +163,7 @@ def _generate(cfg: Config, accounts: int, seed: int, as_of: date, months: int, e
         seen["usage_events"] = done
 
     result = gen(cfg.path("landing"), cfg.path("truth"), accounts=accounts, seed=seed, as_of=as_of,
-                 months=months, events_per_account_day=events_per_day, progress=on_progress)
+                 months=months, events_per_account_day=events_per_day, progress=on_progress, mode=mode)
     rep.done(f"{sum(result.rows.values()):,} rows in {result.files} files, {result.seconds:.1f} s "
              f"({result.rows_per_second:,.0f} rows/s) -> {cfg.path('landing')}")
     return result
@@ -882,6 +885,10 @@ app.command("preview-emails")(preview_emails)
 from flows.cli_outbox import outbox_app  # noqa: E402 (it imports the options defined above)
 app.add_typer(outbox_app, name="outbox")
 import flows.cli_serve  # noqa: E402,F401  (registers `steward serve` and `steward serve-screenshots`)
+
+from flows.cli_model import model_app  # noqa: E402  (imports this module's options)
+
+app.add_typer(model_app, name="model")
 
 
 def main() -> None:

@@ -899,6 +899,8 @@ class Publish(_Section):
         ["ops.outbox.text_body", "ops.outbox.html_body", "ops.outbox.attachments"],
         description="schema.table.column left out (message bodies carry survey links); columns named "
                     "token, *_secret, *_password, *_api_key are always left out.")
+
+
 class Serve(_Section):
     """`steward serve`: the public base URL that email links point at and how long links live.
 
@@ -912,6 +914,22 @@ class Serve(_Section):
     page_link_days: int = Field(30, ge=1, description="Links to a CSM's or an account's page expire after this.")
     survey_days: int = Field(60, ge=1, description="A survey can be answered this long after the invitation.")
     unsubscribe_mailto: str | None = Field(None, description="Optional mailto address in List-Unsubscribe.")
+
+
+class ModelSettings(_Section):
+    """Churn and expansion models (flows/model/; model cards in models/)."""
+
+    random_state: int = Field(23, description="Seed of every random choice in training: same data, same model.")
+    horizon_days: int = Field(90, ge=7, description="The models predict churn / expansion within this many days.")
+    min_events: int = Field(50, ge=1, description="Refuse to train with fewer positive rows than this in the "
+                                                  "training slice (a fifth of it in the calibration slice).")
+    sample_every_days: int = Field(28, ge=7, description="One scoring date per account this often (an "
+                                                         "account-specific offset): weekly rows are near copies.")
+    test_days: int = Field(91, ge=28, description="The last label-complete days held out for evaluation.")
+    calibration_share: float = Field(0.3, gt=0, lt=1, description="Share of accounts (never in the fit) whose "
+                                                                  "earlier rows calibrate the probabilities.")
+    bands: dict[str, float] = Field({"medium": 0.1, "high": 0.3}, description="Churn probability from which "
+                                    "an account is medium / high risk (low below medium).")
 
 
 class Config(_Section):
@@ -940,6 +958,8 @@ class Config(_Section):
     publish: Publish = Publish()
     enumerations: Enumerations = Enumerations()
     actions: Actions = Actions()
+    serve: Serve = Serve()
+    model: ModelSettings = ModelSettings()
     sources: dict[str, SourceMapping] = Field(
         default_factory=dict, description="Per landing table, how an export's shape maps onto the contract.")
 
@@ -998,7 +1018,6 @@ class Config(_Section):
             raise ValueError("segments must be among enumerations.segments ("
                              + ", ".join(self.enumerations.segments) + "): " + "; ".join(problems))
         return self
-    serve: Serve = Serve()
 
     def path(self, name: str) -> Path:
         return self.paths.resolve(name)

@@ -28,6 +28,7 @@ from flows.delivery.held import describe_pending
 from flows.delivery.outbox import DrainResult, Policy, drain
 from flows.delivery.transport import transport_for
 from flows.ingest.flow import ingest
+from flows.model.hook import score_models
 from flows.quality.flow import gate_task
 from flows.publish import publish_analyst_copy
 from flows.quality.report import summary as gate_summary
@@ -68,6 +69,7 @@ class RunSummary:
     error: str | None = None
     shadow: dict = field(default_factory=dict)  # actions.mode shadow: what it would have done
     actions: dict = field(default_factory=dict)
+    churn_risk: dict = field(default_factory=dict)
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -222,6 +224,7 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         stage("dbt build")
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        summary.churn_risk = score_models(config, as_of)  # marts.fct_churn_risk, when a model exists
         shadow = config.actions.mode == "shadow"
         if shadow:
             with session(warehouse) as con:

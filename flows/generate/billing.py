@@ -58,8 +58,11 @@ def _periods(subs: dict, window: P.Window) -> tuple[np.ndarray, np.ndarray]:
     return row[keep], issued[keep]
 
 
-def make_invoices(subs: dict, lc: Lifecycle, window: P.Window, rng: np.random.Generator) -> dict:
-    """Invoices per billing period: due 30 days after issue, mostly paid on time."""
+def make_invoices(subs: dict, lc: Lifecycle, window: P.Window, rng: np.random.Generator,
+                  run_up: np.ndarray | None = None) -> dict:
+    """Invoices per billing period: due 30 days after issue, mostly paid on time.
+
+    run_up (per account, default all): churners whose invoices go unpaid in the run-up to churn."""
     a = window.end
     row, issued = _periods(subs, window)
     order = np.lexsort((subs["acct"][row], issued))
@@ -67,6 +70,8 @@ def make_invoices(subs: dict, lc: Lifecycle, window: P.Window, rng: np.random.Ge
     acct, n = subs["acct"][row], len(row)
     churn = lc.churn[acct]
     near_churn = (churn >= 0) & (issued >= churn - 120) & (issued < churn)
+    if run_up is not None:
+        near_churn &= run_up[acct]
     unpaid = rng.random(n) < np.where(near_churn, 0.4, np.where(lc.risk[acct] > 2, 0.03, 0.012))
     void = ~unpaid & (rng.random(n) < 0.004)
     delay = np.where(rng.random(n) < 0.05, rng.integers(31, 61, n), np.floor(29 * rng.random(n) ** 2))
@@ -84,10 +89,10 @@ def make_invoices(subs: dict, lc: Lifecycle, window: P.Window, rng: np.random.Ge
     return dict(row=row, acct=acct, issued=issued, due=due, paid=paid, amount=amount, status=status)
 
 
-def make_billing(lc: Lifecycle, window: P.Window, rng_subs, rng_inv) -> Billing:
+def make_billing(lc: Lifecycle, window: P.Window, rng_subs, rng_inv, run_up: np.ndarray | None = None) -> Billing:
     """Subscriptions and invoices; a live row with an overdue open invoice is past_due."""
     subs = visible_subscriptions(lc, window, rng_subs)
-    inv = make_invoices(subs, lc, window, rng_inv)
+    inv = make_invoices(subs, lc, window, rng_inv, run_up)
     overdue = np.zeros(len(subs["acct"]), dtype=bool)
     overdue[inv["row"][(inv["status"] == 1) & (inv["due"] < window.end)]] = True
     subs["status"] = np.where(overdue & (subs["status"] == ACTIVE), PAST_DUE, subs["status"])

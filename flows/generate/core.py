@@ -25,6 +25,7 @@ from flows.generate.usage import write_usage
 from flows.generate.writer import write_csv
 
 DEFAULT_EVENTS_PER_ACCOUNT_DAY = 2.5
+MODES = ("standard", "hard")
 # Stream order is part of the output: append new streams, never reorder.
 STREAMS = ("team", "accounts", "lifecycle", "signals", "subscriptions", "invoices", "contacts",
            "touchpoints", "tasks", "tickets", "surveys", "usage")
@@ -105,10 +106,15 @@ def _write_truth(truth_dir, acc, team, lc, sig, mrr, window: P.Window, rows, usa
 
 def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of: dt.date,
              months: int, events_per_account_day: float | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> GenerateResult:
-    """Write every landing-contract table for a synthetic company, and its planted truth."""
+             progress: Callable[[str, int, int], None] | None = None, mode: str = "standard") -> GenerateResult:
+    """Write every landing-contract table for a synthetic company, and its planted truth.
+
+    mode "hard" plants churn that follows hidden drivers seen only noisily, and some churn with no
+    warning at all (the story: flows/generate/signals.py)."""
     if accounts < 1 or months < 1:
         raise ValueError("accounts and months must be at least 1")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     landing_dir, truth_dir = Path(landing_dir), Path(truth_dir)
     _check_dirs(landing_dir, truth_dir)
     rate = DEFAULT_EVENTS_PER_ACCOUNT_DAY if events_per_account_day is None else events_per_account_day
@@ -120,8 +126,9 @@ def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of
     team = make_team(accounts, rng["team"])
     acc = make_accounts(accounts, window, team, rng["accounts"])
     lc = simulate(acc, window, rng["lifecycle"])
-    sig = plant(acc, lc, window, rng["signals"])
-    billing = make_billing(lc, window, rng["subscriptions"], rng["invoices"])
+    sig = plant(acc, lc, window, rng["signals"], mode)
+    run_up = None if mode == "standard" else (lc.churn < 0) | (sig.decline_start >= 0)
+    billing = make_billing(lc, window, rng["subscriptions"], rng["invoices"], run_up)
     mrr, trialing = _live_mrr(billing, accounts, window.end)
     tables = _table_builders(acc, team, lc, sig, billing, mrr, trialing, window, rng)
     rows = {}
@@ -131,7 +138,7 @@ def generate(landing_dir: Path, truth_dir: Path, accounts: int, seed: int, as_of
     usage = write_usage(landing_dir, acc, lc, sig, window, rate, rng["usage"], report)
     rows["usage_events"] = usage["events"]
     params = {"accounts": accounts, "seed": seed, "as_of": as_of.isoformat(), "months": months,
-              "events_per_account_day": rate}
+              "events_per_account_day": rate, "mode": mode}
     files = _write_truth(truth_dir, acc, team, lc, sig, mrr, window, rows, usage, params)
     report("truth", 1, 1)
     seconds = time.perf_counter() - started

@@ -25,7 +25,7 @@ def make_tickets(acc: Accounts, lc: Lifecycle, sig: Signals, window: P.Window,
     rate = P.TICKETS_PER_MONTH[acc.segment[s_acct]] / 30
     parent, _ = expand(rng.poisson(rate * (hi - lo + 1)))
     base_acct, base_day = s_acct[parent], between(rng, lo[parent], hi[parent])
-    churner = np.flatnonzero(sig.churn >= 0)
+    churner = np.flatnonzero((sig.churn >= 0) & (sig.decline_start >= 0))  # those with a run-up
     d_lo = np.maximum(sig.decline_start[churner], window.start)
     d_hi = np.minimum(sig.churn[churner] - 1, window.end)
     extra = 2 * P.TICKETS_PER_MONTH[acc.segment[churner]] / 30 + 0.03
