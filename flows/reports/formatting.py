@@ -88,6 +88,8 @@ def health(score: Any, band: str | None) -> Cell:
     """Health as a coloured cell: '81 green'; unknown health says so instead of a number."""
     if not _known(score):
         return Cell("no data", NEUTRAL)
+    if band == "insufficient_data":  # a score from too little data or too new an account: no verdict
+        return Cell(f"{float(score):.0f} (too early to judge)", NEUTRAL)
     fg, bg = BAND_COLOURS.get(band or "", (NEUTRAL, None))
     return Cell(f"{float(score):.0f} {band}" if band else f"{float(score):.0f}", fg, bg, bold=True)
 

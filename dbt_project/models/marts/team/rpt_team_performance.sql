@@ -34,7 +34,8 @@ books as (
         count(case when health_band = 'red' then 1 end) as count_red_accounts,
         count(case when health_band = 'amber' then 1 end) as count_amber_accounts,
         count(case when health_band = 'green' then 1 end) as count_green_accounts,
-        count(case when health_band is null then 1 end) as count_accounts_without_health
+        -- no band yet: no health data, or too little known or too new to judge (insufficient_data)
+        count(case when health_band is null or health_band = 'insufficient_data' then 1 end) as count_accounts_without_health
     from accounts
     group by owner_csm_id
 ),
