@@ -144,7 +144,7 @@ def test_held_for_a_day_alerts_the_data_team_once(server, tmp_path):
         drain(con, sg, 10, policy)
         assert drain(con, sg, 10, policy).held == 1
         assert drain(con, sg, 10, policy).alerted == 0  # held for minutes: no alert yet
-        con.execute("update ops.outbox set created_at = created_at - interval 2 day")
+        con.execute("update ops.outbox set unconfirmed_at = unconfirmed_at - interval 2 day")
         out = drain(con, sg, 10, policy)
         assert out.alerted == 1 and out.sent == 1  # the alert goes out in the same drain
         assert drain(con, sg, 10, policy).alerted == 0
