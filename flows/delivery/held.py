@@ -92,22 +92,23 @@ def release(con: duckdb.DuckDBPyConnection, ids: list[str], as_sent: bool = Fals
 
 
 def alert_held(con: duckdb.DuckDBPyConnection, policy) -> int:
-    """Queue one email to the data team about held messages older than the alert age; each
-    held message is reported once. Returns how many were reported."""
+    """Queue one email to the data team about messages held (or still unconfirmed) longer than
+    the alert age since their send went unanswered; each is reported once. Returns how many."""
     from flows.delivery.outbox import enqueue
 
     if not policy.alert_to:
         return 0
     rows = con.execute(
-        "select message_id, category, to_email, date_diff('minute', created_at, cast(now() as timestamp)), "
-        "  last_error from ops.outbox where status = 'held' and held_alerted_at is null "
-        "and created_at <= cast(now() as timestamp) - to_microseconds(cast(? * 3.6e9 as bigint)) "
+        # held or still unconfirmed (lookups failing) this long since the send went unanswered
+        "select message_id, category, to_email, date_diff('minute', unconfirmed_at, cast(now() as timestamp)), "
+        "  last_error from ops.outbox where status in ('held', 'unconfirmed') and held_alerted_at is null "
+        "and unconfirmed_at <= cast(now() as timestamp) - to_microseconds(cast(? * 3.6e9 as bigint)) "
         "order by created_at, message_id",
         [policy.alert_held_after_hours]).fetchall()
     if not rows:
         return 0
     ids = [r[0] for r in rows]
-    listing = [f"- {mid} {cat} to {to}, waiting {age(m)}: {err}" for mid, cat, to, m, err in rows]
+    listing = [f"- {mid} {cat} to {to}, unknown for {age(m)}: {err}" for mid, cat, to, m, err in rows]
     text = (f"{len(rows)} email(s) have been held for more than {policy.alert_held_after_hours:g} h: SendGrid "
             "did not answer when they were sent, and they were not found in its Email Activity afterwards, so "
             "Steward does not know whether the recipients got them.\n\n" + "\n".join(listing) +

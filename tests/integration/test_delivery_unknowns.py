@@ -144,7 +144,7 @@ def test_held_for_a_day_alerts_the_data_team_once(server, tmp_path):
         drain(con, sg, 10, policy)
         assert drain(con, sg, 10, policy).held == 1
         assert drain(con, sg, 10, policy).alerted == 0  # held for minutes: no alert yet
-        con.execute("update ops.outbox set created_at = created_at - interval 2 day")
+        con.execute("update ops.outbox set unconfirmed_at = unconfirmed_at - interval 2 day")
         out = drain(con, sg, 10, policy)
         assert out.alerted == 1 and out.sent == 1  # the alert goes out in the same drain
         assert drain(con, sg, 10, policy).alerted == 0
@@ -271,3 +271,41 @@ def test_an_unanswered_batch_is_settled_by_one_activity_query(server, tmp_path):
         pids = dict(con.execute("select to_email, provider_message_id from ops.outbox").fetchall())
     assert pids == {a["to_email"]: a["msg_id"] for a in server.state.accepted}
     assert sorted(server.state.keys()) == sorted(f"nrr-{to}" for to in leaders)
+
+
+@pytest.mark.parametrize("activity_status, expected", [
+    (429, {"welcome-1": "unconfirmed", "welcome-2": "unconfirmed"}),  # rate-limited: ask again next drain
+    (403, {"welcome-1": "held", "welcome-2": "held"}),  # no Email Activity add-on: the policy decides
+])
+def test_activity_lookup_errors_never_resend_customer_mail(server, tmp_path, activity_status, expected):
+    db = tmp_path / "w.duckdb"
+    server.state.faults = [Fault(drop=True, accept=False)] * 2
+    policy = Policy(activity_window_seconds=0)
+    with connect(db) as con:
+        enqueue(con, welcome(1))
+        enqueue(con, welcome(2))
+        sg = transport(server)
+        assert drain(con, sg, 10, policy).unconfirmed == 2
+        server.state.activity_status = activity_status
+        out = drain(con, sg, 10, policy)
+        assert out.sent == 0 and out.held == (2 if activity_status == 403 else 0)
+        assert server.state.keys() == []  # nothing resent either way
+    assert statuses(db) == expected and server.state.keys() == []
+
+
+def test_release_all_as_sent_records_without_sending(server, tmp_path):
+    db = tmp_path / "w.duckdb"
+    server.state.faults = [Fault(drop=True, accept=False)] * 2
+    with connect(db) as con:
+        enqueue(con, welcome(1))
+        enqueue(con, welcome(2))
+        drain(con, transport(server), 10, Policy(activity_window_seconds=0))
+        drain(con, transport(server), 10, Policy(activity_window_seconds=0))
+    assert set(statuses(db).values()) == {"held"}
+    neither = runner.invoke(app, ["outbox", "release", "--workspace", str(tmp_path)], env=cli_env(server, db))
+    assert neither.exit_code == 2 and "--all-unconfirmed" in neither.output
+    ok = runner.invoke(app, ["outbox", "release", "--all-unconfirmed", "--as-sent", "--workspace", str(tmp_path)],
+                       env=cli_env(server, db))
+    assert ok.exit_code == 0 and "2 message(s) recorded as sent" in flat(ok.output)
+    assert set(statuses(db).values()) == {"sent"}
+    assert deliver(server, db, tmp_path).exit_code == 0 and server.state.keys() == []
