@@ -160,6 +160,12 @@ class PaymentOverdueAlert(AlertRule):
     min_days_overdue: int = Field(15, ge=1, description="Oldest unpaid invoice at least this many days past due.")
 
 
+class ChurnRiskAlert(AlertRule):
+    enabled: bool = Field(False, description="Off until a churn model is trained (steward model train).")
+    min_probability: float = Field(0.3, gt=0, lt=1, description="Churn probability (90 days, marts.fct_churn_risk) "
+                                                               "from which an account is alerted.")
+
+
 class Alerts(_Section):
     """The alert catalogue (docs: dbt_project/docs/alerts.md); each rule is a dbt model of candidates."""
 
@@ -175,6 +181,7 @@ class Alerts(_Section):
     task_overdue: TaskOverdueAlert = TaskOverdueAlert()
     csm_late_tasks: CsmLateTasksAlert = CsmLateTasksAlert()
     payment_overdue: PaymentOverdueAlert = PaymentOverdueAlert()
+    churn_risk: ChurnRiskAlert = ChurnRiskAlert()
 
     def rules(self) -> dict[str, AlertRule]:
         """Rule name (as in ops.alerts.rule) -> its settings."""
