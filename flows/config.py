@@ -812,6 +812,19 @@ class Dbt(_Section):
     project_dir: Path = DBT_PROJECT_DIR
 
 
+class ModelBands(_Section):
+    """Churn probability from which an account is medium / high risk (low below medium)."""
+
+    medium: float = Field(0.1, gt=0, lt=1)
+    high: float = Field(0.3, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.medium >= self.high:
+            raise ValueError(f"model.bands: medium ({self.medium}) must be below high ({self.high})")
+        return self
+
+
 class ModelSettings(_Section):
     """Churn and expansion models (flows/model/; model cards in models/)."""
 
@@ -824,8 +837,7 @@ class ModelSettings(_Section):
     test_days: int = Field(91, ge=28, description="The last label-complete days held out for evaluation.")
     calibration_share: float = Field(0.3, gt=0, lt=1, description="Share of accounts (never in the fit) whose "
                                                                   "earlier rows calibrate the probabilities.")
-    bands: dict[str, float] = Field({"medium": 0.1, "high": 0.3}, description="Churn probability from which "
-                                    "an account is medium / high risk (low below medium).")
+    bands: ModelBands = ModelBands()
 
 
 class Config(_Section):

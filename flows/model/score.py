@@ -43,8 +43,8 @@ class ScoreResult:
     skipped: str | None = None
 
 
-def band(p: np.ndarray, bands: dict[str, float]) -> np.ndarray:
-    return np.where(p >= bands["high"], "high", np.where(p >= bands["medium"], "medium", "low"))
+def band(p: np.ndarray, bands) -> np.ndarray:
+    return np.where(p >= bands.high, "high", np.where(p >= bands.medium, "medium", "low"))
 
 
 def score(con: duckdb.DuckDBPyConnection, workspace: Path, as_of: date, settings) -> ScoreResult:
