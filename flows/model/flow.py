@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 from prefect import flow
 
@@ -18,6 +19,11 @@ from flows.model.train import TooFewEvents, TrainedModel, fit_target
 from flows.warehouse import session
 
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+def _read_only(cfg: Config) -> duckdb.DuckDBPyConnection:
+    """Training and evaluation only read the warehouse (the run is its one writer)."""
+    return duckdb.connect(str(cfg.path("warehouse")), read_only=True)
 
 
 @dataclass
@@ -50,7 +56,7 @@ def _metadata(cfg: Config, ds: Dataset, model: TrainedModel, ev: Evaluation) -> 
 
 def train_models(cfg: Config, targets: tuple[str, ...] = TARGETS) -> TrainResult:
     """Fit each target on the warehouse's label-complete rows and store it as the current model."""
-    with session(cfg.path("warehouse")) as con:
+    with _read_only(cfg) as con:
         ds = build_dataset(con, cfg.model)
     result = TrainResult(version=f"{ds.as_of.date()}-{ds.data_hash[:8]}")
     for target in targets:
@@ -69,7 +75,7 @@ def train_models(cfg: Config, targets: tuple[str, ...] = TARGETS) -> TrainResult
 def evaluate_models(cfg: Config, out_dir: Path = REPO_MODELS_DIR) -> dict[str, Path]:
     """Re-evaluate each current model on the warehouse's held-out rows and write its model card."""
     ws = cfg.path("workspace")
-    with session(cfg.path("warehouse")) as con:
+    with _read_only(cfg) as con:
         ds = build_dataset(con, cfg.model)
     cards = {}
     for target, version in store.current(ws).items():
