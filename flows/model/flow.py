@@ -13,7 +13,7 @@ from prefect import flow
 from flows.config import Config
 from flows.model import store
 from flows.model.dataset import TARGETS, Dataset, build_dataset
-from flows.model.evaluate import Evaluation, evaluate, write_card
+from flows.model.evaluate import Evaluation, evaluate, shuffled_check, write_card
 from flows.model.score import ScoreResult, score
 from flows.model.train import TooFewEvents, TrainedModel, fit_target
 from flows.warehouse import session
@@ -85,7 +85,7 @@ def evaluate_models(cfg: Config, out_dir: Path = REPO_MODELS_DIR) -> dict[str, P
         model, _ = loaded
         ev = evaluate(ds, model)
         meta = store.metadata(ws, version)
-        cards[target] = write_card(out_dir, ds, model, ev, version, meta)
+        cards[target] = write_card(out_dir, ds, model, ev, version, meta, shuffled_check(ds, model, cfg.model))
     return cards
 
 
