@@ -112,10 +112,11 @@ def _guarded(fn, *args, **kwargs):
     from flows.ingest.discover import LandingError
     from flows.quality.gate import GateError
     from flows.transform import DbtBuildError
+    from flows.warehouse import SchemaError
 
     try:
         return fn(*args, **kwargs)
-    except (ConfigError, LandingError, DbtBuildError, GateError) as exc:
+    except (ConfigError, LandingError, DbtBuildError, GateError, SchemaError) as exc:
         _fail(str(exc))
 
 
@@ -850,7 +851,13 @@ app.add_typer(model_app, name="model")
 
 
 def main() -> None:
-    app()
+    from flows.warehouse import SchemaError
+
+    try:
+        app()
+    except SchemaError as exc:  # any command that opens the warehouse: one line, never a traceback
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
