@@ -98,7 +98,9 @@ def add_labels(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, days: tuple[int
 
 def _unit_hash(ids: pd.Series, salt: str) -> np.ndarray:
     """A stable number in [0, 1) per id: the same account lands in the same group on every run."""
-    return np.array([int(hashlib.sha1(f"{salt}:{i}".encode()).hexdigest()[:8], 16) / 2**32 for i in ids])
+    unique = ids.unique()
+    value = {i: int(hashlib.sha1(f"{salt}:{i}".encode()).hexdigest()[:8], 16) / 2**32 for i in unique}
+    return ids.map(value).to_numpy(dtype=float)
 
 
 @dataclass

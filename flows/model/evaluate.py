@@ -132,7 +132,9 @@ LIMITS = {
 }
 LIMITS["expansion"] = [LIMITS["churn"][1], LIMITS["churn"][2],
                        "Labels: a paid subscription starting within the horizon that lifts the account's MRR "
-                       "(seats or plan); price rises on renewal count too.", LIMITS["churn"][3]]
+                       "(seats or plan); price rises on renewal count too.", LIMITS["churn"][3],
+                       "On generated data expansion is drawn at random by segment and plan interval, with no "
+                       "planted lead signal: an AUC near the segment rate's is the honest result there."]
 
 
 def write_card(out_dir: Path, ds: Dataset, model: TrainedModel, ev: Evaluation, version: str, metadata: dict,

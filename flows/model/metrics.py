@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from flows.health.metrics import decile_lift
-
 
 def auc(score: np.ndarray, y: np.ndarray) -> float | None:
     y = np.asarray(y)
@@ -45,6 +43,3 @@ def lift_by_decile(score: np.ndarray, y: np.ndarray) -> pd.DataFrame:
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
-
-
-__all__ = ["auc", "brier", "calibration_table", "decile_lift", "ece", "lift_by_decile"]
