@@ -183,7 +183,7 @@ Every predictor is scored on the same rows. `health_score`: 100 − score (churn
 
 {metrics_markdown(ev)}
 
-Expected calibration error ({model.label}, 10 equal-count bins): **{ev.ece:.3f}**; mean predicted
+Expected calibration error ({model.label}, 10 bins at the predicted deciles, ties kept together): **{ev.ece:.3f}**; mean predicted
 {ev.mean_predicted:.3f} vs observed {ev.base_rate:.3f}.
 
 {_shuffled_text(shuffled)}## Calibration ({model.label})

@@ -4,25 +4,9 @@
 -- are stale and fire nothing; with no model trained the table is absent and the rule is empty.
 -- One alert per risk episode (subject `churn`): it resolves when the probability falls below.
 -- depends_on: {{ source('model', 'fct_churn_risk') }}
-{%- set scores_exist = var('churn_risk_scores_exist', none) %}
-{%- if scores_exist is none and execute %}
-    {%- set scores_exist = adapter.get_relation(database=target.database, schema='marts',
-                                                identifier='fct_churn_risk') is not none %}
-{%- endif %}
-{% if scores_exist %}
-with scores as (
-    select * from {{ source('model', 'fct_churn_risk') }}
-    where as_of <= {{ as_of_date() }}
-        and as_of > {{ dbt.dateadd('day', -7, as_of_date()) }}
-),
-
-ranked as (
-    select *, row_number() over (partition by account_id order by as_of desc) as recency
-    from scores
-),
-
-latest as (
-    select * from ranked where recency = 1
+{% if churn_scores_exist() %}
+with latest as (
+    {{ latest_churn_scores() }}
 )
 
 select
