@@ -11,7 +11,9 @@ from rich.markup import escape
 from flows.cli import AsOf, ConfigOpt, WorkspaceOpt, _fail, _parse_date, _prepare_runtime, build_config
 from flows.console import console
 
-model_app = typer.Typer(no_args_is_help=True, help="Churn and expansion models: train, evaluate, score.")
+model_app = typer.Typer(no_args_is_help=True, help=(
+    "Churn and expansion models: train, evaluate (model cards), score (marts.fct_churn_risk).\n\n"
+    "Example: steward model train; steward model evaluate; steward model score --as-of 2026-06-30"))
 
 Target = Annotated[Optional[str], typer.Option(
     "--target", help="churn or expansion (default: both).", show_default=False)]

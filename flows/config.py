@@ -174,6 +174,12 @@ class PaymentOverdueAlert(AlertRule):
     min_days_overdue: int = Field(15, ge=1, description="Oldest unpaid invoice at least this many days past due.")
 
 
+class ChurnRiskAlert(AlertRule):
+    enabled: bool = Field(False, description="Off until a churn model is trained (steward model train).")
+    min_probability: float = Field(0.3, gt=0, lt=1, description="Churn probability (90 days, marts.fct_churn_risk) "
+                                                               "from which an account is alerted.")
+
+
 class Alerts(_Section):
     """The alert catalogue (docs: dbt_project/docs/alerts.md); each rule is a dbt model of candidates."""
 
@@ -189,6 +195,7 @@ class Alerts(_Section):
     task_overdue: TaskOverdueAlert = TaskOverdueAlert()
     csm_late_tasks: CsmLateTasksAlert = CsmLateTasksAlert()
     payment_overdue: PaymentOverdueAlert = PaymentOverdueAlert()
+    churn_risk: ChurnRiskAlert = ChurnRiskAlert()
 
     def rules(self) -> dict[str, AlertRule]:
         """Rule name (as in ops.alerts.rule) -> its settings."""
@@ -914,6 +921,17 @@ class Serve(_Section):
     page_link_days: int = Field(30, ge=1, description="Links to a CSM's or an account's page expire after this.")
     survey_days: int = Field(60, ge=1, description="A survey can be answered this long after the invitation.")
     unsubscribe_mailto: str | None = Field(None, description="Optional mailto address in List-Unsubscribe.")
+class ModelBands(_Section):
+    """Churn probability from which an account is medium / high risk (low below medium)."""
+
+    medium: float = Field(0.1, gt=0, lt=1)
+    high: float = Field(0.3, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.medium >= self.high:
+            raise ValueError(f"model.bands: medium ({self.medium}) must be below high ({self.high})")
+        return self
 
 
 class ModelSettings(_Section):
@@ -928,8 +946,7 @@ class ModelSettings(_Section):
     test_days: int = Field(91, ge=28, description="The last label-complete days held out for evaluation.")
     calibration_share: float = Field(0.3, gt=0, lt=1, description="Share of accounts (never in the fit) whose "
                                                                   "earlier rows calibrate the probabilities.")
-    bands: dict[str, float] = Field({"medium": 0.1, "high": 0.3}, description="Churn probability from which "
-                                    "an account is medium / high risk (low below medium).")
+    bands: ModelBands = ModelBands()
 
 
 class Config(_Section):

@@ -8,7 +8,7 @@
 {% macro alert_rule_names() -%}
     {{ return(['health_dip', 'health_trend', 'renewal_window', 'touchpoint_trend', 'champion_lost',
                'mrr_dip', 'churn_tolerance', 'feature_dip', 'task_due', 'task_overdue',
-               'csm_late_tasks', 'payment_overdue']) }}
+               'csm_late_tasks', 'payment_overdue', 'churn_risk']) }}
 {%- endmacro %}
 
 {#- task_due / task_overdue: open tasks (int_tasks__all) matching `where`, one alert per owner and

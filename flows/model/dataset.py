@@ -73,13 +73,18 @@ def load_features(con: duckdb.DuckDBPyConnection, where: str = "true") -> pd.Dat
     return df
 
 
-def add_labels(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.DataFrame:
-    """Columns churn_<h>d and expansion_<h>d (0/1) per horizon."""
+def horizons(settings) -> tuple[int, ...]:
+    """The evaluation horizons plus the one the models are trained for."""
+    return tuple(sorted(set(HORIZONS) | {settings.horizon_days}))
+
+
+def add_labels(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, days: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
+    """Columns churn_<h>d and expansion_<h>d (0/1) per horizon h in days."""
     con.register("label_rows", df[["account_id", "scoring_date"]])
     for target, sql, day in (("churn", CHURN_DAYS_SQL, "churn_date"), ("expansion", EXPANSION_DAYS_SQL, "expansion_date")):
         parts = ", ".join(
             f"max(case when e.{day} > r.scoring_date and e.{day} <= r.scoring_date + interval {h} day then 1 else 0 end) "
-            f"as {target}_{h}d" for h in HORIZONS)
+            f"as {target}_{h}d" for h in days)
         lab = con.execute(f"""
             with events as ({sql})
             select r.account_id, r.scoring_date, {parts}
@@ -93,7 +98,9 @@ def add_labels(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.DataFrame
 
 def _unit_hash(ids: pd.Series, salt: str) -> np.ndarray:
     """A stable number in [0, 1) per id: the same account lands in the same group on every run."""
-    return np.array([int(hashlib.sha1(f"{salt}:{i}".encode()).hexdigest()[:8], 16) / 2**32 for i in ids])
+    unique = ids.unique()
+    value = {i: int(hashlib.sha1(f"{salt}:{i}".encode()).hexdigest()[:8], 16) / 2**32 for i in unique}
+    return ids.map(value).to_numpy(dtype=float)
 
 
 @dataclass
@@ -113,14 +120,14 @@ def build_dataset(con: duckdb.DuckDBPyConnection, settings) -> Dataset:
     """Sample, label and split the mart's label-complete rows (settings: config.model)."""
     features = feature_columns(con)
     as_of = pd.Timestamp(con.execute(f"select max(scoring_date) from {FEATURES_TABLE}").fetchone()[0])
-    last = as_of - pd.Timedelta(days=settings.horizon_days)
+    last = as_of - pd.Timedelta(days=max(horizons(settings)))  # every label of the row is known
     df = load_features(con, f"scoring_date <= date '{last.date()}'")
     # one date per account every sample_every_days, from an offset drawn per account
     step = settings.sample_every_days
     offset = (_unit_hash(df["account_id"], f"offset{settings.random_state}") * step).astype(int)
     day = (df["scoring_date"] - pd.Timestamp("2000-01-03")).dt.days.to_numpy()
     df = df[((day - offset) % step) < 7].reset_index(drop=True)
-    df = add_labels(con, df)
+    df = add_labels(con, df, horizons(settings))
     calib = _unit_hash(df["account_id"], f"group{settings.random_state}") < settings.calibration_share
     test_from = last - pd.Timedelta(days=settings.test_days)
     df["slice"] = np.where(~calib, np.where(df["scoring_date"] <= test_from, "fit", "unused"),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from flows.model.dataset import HORIZONS, Dataset
 from flows.model.metrics import auc, brier, calibration_table, ece, lift_by_decile
-from flows.model.train import TrainedModel
+from flows.model.train import TrainedModel, fit_target
 
 
 @dataclass
@@ -65,6 +65,18 @@ def evaluate(ds: Dataset, model: TrainedModel, rows: pd.DataFrame | None = None)
                       base_rate=float(y.mean()) if len(y) else float("nan"))
 
 
+def shuffled_check(ds: Dataset, model: TrainedModel, settings, seed: int = 0) -> dict:
+    """Retrain on labels shuffled across rows (no signal left): the honest answer is the base rate
+    for everyone and chance ranking on the held-out rows."""
+    rows = ds.rows.copy()
+    rows[model.label] = np.random.default_rng(seed).permutation(rows[model.label].to_numpy())
+    noise = Dataset(rows=rows, features=ds.features, as_of=ds.as_of, data_hash=ds.data_hash)
+    fitted = fit_target(noise, model.target, settings)
+    test = noise.slice("test")
+    p, y = fitted.predict(test), test[model.label].to_numpy()
+    return {"rows": len(test), "mean_predicted": float(p.mean()), "base_rate": float(y.mean()), "auc": auc(p, y)}
+
+
 def _fmt(v, pct=False) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return "–"
@@ -97,6 +109,14 @@ def reliability_plot(ev: Evaluation, path: Path) -> None:
     plt.close(fig)
 
 
+def _shuffled_text(s: dict | None) -> str:
+    if not s:
+        return ""
+    return (f"With labels shuffled across rows (no signal) and retrained the same way, the held-out mean "
+            f"prediction is {s['mean_predicted']:.3f} against a base rate of {s['base_rate']:.3f} and the AUC "
+            f"{_fmt(s['auc'])} ({s['rows']} rows): without signal it predicts the base rate, not risk.\n\n")
+
+
 LIMITS = {
     "churn": [
         "Labels are billing churn (paid MRR drops to 0 within the horizon); a churn that reactivates within the "
@@ -110,12 +130,15 @@ LIMITS = {
         "On generated data the planted truth is not used for training or evaluation, only billing.",
     ],
 }
-LIMITS["expansion"] = [LIMITS["churn"][1].replace("90-day probability", "90-day probability"), LIMITS["churn"][2],
+LIMITS["expansion"] = [LIMITS["churn"][1], LIMITS["churn"][2],
                        "Labels: a paid subscription starting within the horizon that lifts the account's MRR "
-                       "(seats or plan); price rises on renewal count too.", LIMITS["churn"][3]]
+                       "(seats or plan); price rises on renewal count too.", LIMITS["churn"][3],
+                       "On generated data expansion is drawn at random by segment and plan interval, with no "
+                       "planted lead signal: an AUC near the segment rate's is the honest result there."]
 
 
-def write_card(out_dir: Path, ds: Dataset, model: TrainedModel, ev: Evaluation, version: str, metadata: dict) -> Path:
+def write_card(out_dir: Path, ds: Dataset, model: TrainedModel, ev: Evaluation, version: str, metadata: dict,
+               shuffled: dict | None = None) -> Path:
     """models/<target>/MODEL_CARD.md and reliability.png."""
     folder = Path(out_dir) / model.target
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,10 +183,10 @@ Every predictor is scored on the same rows. `health_score`: 100 − score (churn
 
 {metrics_markdown(ev)}
 
-Expected calibration error ({model.label}, 10 equal-count bins): **{ev.ece:.3f}**; mean predicted
+Expected calibration error ({model.label}, 10 bins at the predicted deciles, ties kept together): **{ev.ece:.3f}**; mean predicted
 {ev.mean_predicted:.3f} vs observed {ev.base_rate:.3f}.
 
-## Calibration ({model.label})
+{_shuffled_text(shuffled)}## Calibration ({model.label})
 
 | bin | rows | mean predicted | observed |
 |---:|---:|---:|---:|

@@ -6,18 +6,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 from prefect import flow
 
 from flows.config import Config
 from flows.model import store
 from flows.model.dataset import TARGETS, Dataset, build_dataset
-from flows.model.evaluate import Evaluation, evaluate, write_card
+from flows.model.evaluate import Evaluation, evaluate, shuffled_check, write_card
 from flows.model.score import ScoreResult, score
 from flows.model.train import TooFewEvents, TrainedModel, fit_target
 from flows.warehouse import session
 
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+def _read_only(cfg: Config) -> duckdb.DuckDBPyConnection:
+    """Training and evaluation only read the warehouse (the run is its one writer)."""
+    return duckdb.connect(str(cfg.path("warehouse")), read_only=True)
 
 
 @dataclass
@@ -50,7 +56,7 @@ def _metadata(cfg: Config, ds: Dataset, model: TrainedModel, ev: Evaluation) -> 
 
 def train_models(cfg: Config, targets: tuple[str, ...] = TARGETS) -> TrainResult:
     """Fit each target on the warehouse's label-complete rows and store it as the current model."""
-    with session(cfg.path("warehouse")) as con:
+    with _read_only(cfg) as con:
         ds = build_dataset(con, cfg.model)
     result = TrainResult(version=f"{ds.as_of.date()}-{ds.data_hash[:8]}")
     for target in targets:
@@ -69,7 +75,7 @@ def train_models(cfg: Config, targets: tuple[str, ...] = TARGETS) -> TrainResult
 def evaluate_models(cfg: Config, out_dir: Path = REPO_MODELS_DIR) -> dict[str, Path]:
     """Re-evaluate each current model on the warehouse's held-out rows and write its model card."""
     ws = cfg.path("workspace")
-    with session(cfg.path("warehouse")) as con:
+    with _read_only(cfg) as con:
         ds = build_dataset(con, cfg.model)
     cards = {}
     for target, version in store.current(ws).items():
@@ -79,7 +85,7 @@ def evaluate_models(cfg: Config, out_dir: Path = REPO_MODELS_DIR) -> dict[str, P
         model, _ = loaded
         ev = evaluate(ds, model)
         meta = store.metadata(ws, version)
-        cards[target] = write_card(out_dir, ds, model, ev, version, meta)
+        cards[target] = write_card(out_dir, ds, model, ev, version, meta, shuffled_check(ds, model, cfg.model))
     return cards
 
 

@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from flows.health.metrics import decile_lift
-
 
 def auc(score: np.ndarray, y: np.ndarray) -> float | None:
     y = np.asarray(y)
@@ -17,15 +15,19 @@ def auc(score: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def calibration_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Equal-count bins of predicted probability: rows, mean predicted, observed rate."""
-    order = np.argsort(p, kind="stable")
-    groups = np.array_split(order, min(bins, max(1, len(p))))
-    return pd.DataFrame([{"bin": i + 1, "rows": len(g), "mean_predicted": float(p[g].mean()),
-                          "observed_rate": float(y[g].mean())} for i, g in enumerate(groups) if len(g)])
+    """Bins of predicted probability at its deciles (equal counts, except that tied predictions
+    always share a bin): rows, mean predicted, observed rate."""
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    if len(p) == 0:
+        return pd.DataFrame(columns=["bin", "rows", "mean_predicted", "observed_rate"])
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)[1:-1]))
+    which = np.searchsorted(edges, p, side="right")
+    return pd.DataFrame([{"bin": i + 1, "rows": int((which == b).sum()), "mean_predicted": float(p[which == b].mean()),
+                          "observed_rate": float(y[which == b].mean())} for i, b in enumerate(np.unique(which))])
 
 
 def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error over equal-count bins: row-weighted |mean predicted - observed|."""
+    """Expected calibration error over the calibration table's bins: row-weighted |mean predicted - observed|."""
     t = calibration_table(p, y, bins)
     return float((t["rows"] * (t["mean_predicted"] - t["observed_rate"]).abs()).sum() / t["rows"].sum())
 
@@ -45,6 +47,3 @@ def lift_by_decile(score: np.ndarray, y: np.ndarray) -> pd.DataFrame:
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
-
-
-__all__ = ["auc", "brier", "calibration_table", "decile_lift", "ece", "lift_by_decile"]

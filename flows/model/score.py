@@ -26,6 +26,7 @@ create table if not exists {RISK_TABLE} (
     churn_probability double,
     churn_band varchar,
     churn_drivers varchar,          -- JSON list of the top 3: feature, value, effect, direction, text
+    churn_top_driver varchar,       -- the first driver's text, for alert titles and digests
     expansion_probability double,
     expansion_band varchar,
     expansion_drivers varchar,
@@ -42,8 +43,8 @@ class ScoreResult:
     skipped: str | None = None
 
 
-def band(p: np.ndarray, bands: dict[str, float]) -> np.ndarray:
-    return np.where(p >= bands["high"], "high", np.where(p >= bands["medium"], "medium", "low"))
+def band(p: np.ndarray, bands) -> np.ndarray:
+    return np.where(p >= bands.high, "high", np.where(p >= bands.medium, "medium", "low"))
 
 
 def score(con: duckdb.DuckDBPyConnection, workspace: Path, as_of: date, settings) -> ScoreResult:
@@ -62,18 +63,21 @@ def score(con: duckdb.DuckDBPyConnection, workspace: Path, as_of: date, settings
     for target in TARGETS:
         loaded = models[target]
         if loaded is None or rows.empty:
-            out[f"{target}_probability"], out[f"{target}_band"], out[f"{target}_drivers"] = np.nan, None, None
+            out[f"{target}_probability"], out[f"{target}_band"] = np.nan, None
+            out[f"{target}_drivers"], out[f"{target}_top_driver"] = None, None
             continue
         model, versions[target] = loaded
         p = model.predict(rows)
         out[f"{target}_probability"] = np.round(p, 4)
         out[f"{target}_band"] = band(p, settings.bands)
-        out[f"{target}_drivers"] = [as_json(d) for d in top_drivers(model, rows)]
+        drivers = top_drivers(model, rows)
+        out[f"{target}_drivers"] = [as_json(d) for d in drivers]
+        out[f"{target}_top_driver"] = [d[0]["text"] if d else None for d in drivers]
     out["model_version"] = versions.get("churn") or versions.get("expansion")
     con.execute(RISK_DDL)
     con.execute(f"delete from {RISK_TABLE} where as_of = ?", [as_of])
     con.register("scored_rows", out)
-    con.execute(f"insert into {RISK_TABLE} select account_id, as_of, churn_probability, churn_band, churn_drivers, "
+    con.execute(f"insert into {RISK_TABLE} select account_id, as_of, churn_probability, churn_band, churn_drivers, churn_top_driver, "
                 "expansion_probability, expansion_band, expansion_drivers, model_version from scored_rows")
     con.unregister("scored_rows")
     return ScoreResult(scored=len(out), as_of=as_of.isoformat(), versions=versions)

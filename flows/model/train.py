@@ -136,7 +136,7 @@ def fit_target(ds: Dataset, target: str, settings) -> TrainedModel:
 
 
 def _fit_target(ds: Dataset, target: str, settings) -> TrainedModel:
-    label = f"{target}_{settings.horizon_days}d" if f"{target}_{settings.horizon_days}d" in ds.rows else f"{target}_90d"
+    label = f"{target}_{settings.horizon_days}d"
     counts = _counts(ds, label)
     check_events(target, counts, settings.min_events)
     fit, cal = ds.slice("fit"), ds.slice("calibration")

@@ -137,8 +137,8 @@ def test_scoring_writes_probabilities_bands_and_three_honest_drivers(trained, mo
     assert set(risk["model_version"]) == {result.version}
     assert risk["churn_probability"].between(0, 1).all() and risk["expansion_probability"].between(0, 1).all()
     bands = cfg.model.bands
-    expected = np.where(risk["churn_probability"] >= bands["high"], "high",
-                        np.where(risk["churn_probability"] >= bands["medium"], "medium", "low"))
+    expected = np.where(risk["churn_probability"] >= bands.high, "high",
+                        np.where(risk["churn_probability"] >= bands.medium, "medium", "low"))
     assert (risk["churn_band"] == expected).all()
     # each driver's effect is the model's own response: reset that one feature, re-score, compare
     row = rows.reset_index(drop=True).iloc[[int(risk["churn_probability"].idxmax())]]

@@ -257,3 +257,28 @@ def test_truth_stays_out_of_landing_and_summarises_the_run(generated):
     assert result.files == len(CSV_TABLES) + 181 + 3 and result.rows_per_second > 0
     with pytest.raises(ValueError, match="inside landing_dir"):
         generate(landing, landing / "truth", accounts=10, seed=1, as_of=AS_OF, months=1)
+
+
+def test_hard_mode_hides_half_the_run_ups_and_leaves_standard_mode_alone(generated, tmp_path):
+    """mode="hard": only about half of the churners slide visibly first (a decline start in the
+    truth); the rest churn without warning. The standard mode's files do not change with the knob."""
+    landing, _, _ = generated
+    again = generate(tmp_path / "std" / "landing", tmp_path / "std" / "truth", accounts=300, seed=3, as_of=AS_OF,
+                     months=6, mode="standard")
+    assert again.rows == generated[2].rows
+    assert _hashes(tmp_path / "std" / "landing") == _hashes(landing)
+    counts = {}
+    for mode in ("standard", "hard"):
+        root = tmp_path / mode
+        generate(root / "landing", root / "truth", accounts=1500, seed=8, as_of=AS_OF, months=12, mode=mode)
+        t = duckdb.connect().execute(
+            f"select count(*) filter (where is_churner), count(*) filter (where is_churner and decline_start_date is not null) "
+            f"from read_csv('{root / 'truth' / 'accounts.csv'}', header=true)").fetchone()
+        counts[mode] = t
+    churners, visible = counts["standard"]
+    assert churners > 40 and visible == churners
+    churners, visible = counts["hard"]
+    assert churners > 40 and 0.3 < visible / churners < 0.7, counts
+    with pytest.raises(ValueError, match="mode must be one of standard, hard"):
+        generate(tmp_path / "x" / "landing", tmp_path / "x" / "truth", accounts=5, seed=1, as_of=AS_OF, months=1,
+                 mode="harder")

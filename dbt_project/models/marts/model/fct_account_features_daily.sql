@@ -29,6 +29,28 @@ scoring_days as (
              or health_date = {{ as_of_date() }})
 ),
 
+-- the days the features read: scoring dates and 60 / 90 days before them (a semi-join keeps the
+-- daily tables' joins small)
+read_days as (
+    select distinct health_date as day from scoring_days
+    union
+    select distinct cast({{ dbt.dateadd('day', -60, 'health_date') }} as date) from scoring_days
+    union
+    select distinct cast({{ dbt.dateadd('day', -90, 'health_date') }} as date) from scoring_days
+),
+
+health_read as (
+    select * from health where health_date in (select day from read_days)
+),
+
+usage_read as (
+    select * from usage where date_day in (select day from read_days)
+),
+
+signals_read as (
+    select * from signals where date_day in (select day from read_days)
+),
+
 -- the subscriptions active on each scoring date, with the term count k since the row started
 active_rows as (
     select
@@ -148,18 +170,18 @@ features as (
     inner join mrr_90d_ago
         on today.account_id = mrr_90d_ago.account_id
         and today.health_date = mrr_90d_ago.scoring_date
-    left join health as quarter_ago
+    left join health_read as quarter_ago
         on today.account_id = quarter_ago.account_id
         and quarter_ago.health_date = {{ dbt.dateadd('day', -90, 'today.health_date') }}
-    left join usage
+    left join usage_read as usage
         on today.account_id = usage.account_id and today.health_date = usage.date_day
-    left join usage as usage_60d_ago
+    left join usage_read as usage_60d_ago
         on today.account_id = usage_60d_ago.account_id
         and usage_60d_ago.date_day = {{ dbt.dateadd('day', -60, 'today.health_date') }}
-    left join usage as usage_90d_ago
+    left join usage_read as usage_90d_ago
         on today.account_id = usage_90d_ago.account_id
         and usage_90d_ago.date_day = {{ dbt.dateadd('day', -90, 'today.health_date') }}
-    left join signals
+    left join signals_read as signals
         on today.account_id = signals.account_id and today.health_date = signals.date_day
 )
 
