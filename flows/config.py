@@ -921,6 +921,8 @@ class Serve(_Section):
     page_link_days: int = Field(30, ge=1, description="Links to a CSM's or an account's page expire after this.")
     survey_days: int = Field(60, ge=1, description="A survey can be answered this long after the invitation.")
     unsubscribe_mailto: str | None = Field(None, description="Optional mailto address in List-Unsubscribe.")
+
+
 class ModelBands(_Section):
     """Churn probability from which an account is medium / high risk (low below medium)."""
 
