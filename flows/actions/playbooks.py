@@ -22,6 +22,7 @@ from datetime import date, timedelta
 import duckdb
 
 from flows.config import Config, Playbook
+from flows.actions.sender import csm_senders
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
@@ -249,8 +250,11 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
                 text, html = render("playbook_email", title=subject, as_of=as_of,
                                     paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()])
                 kind = "transactional" if step.to == "owner" else "marketing"
+                # to a customer: from the account's CSM, replies to them
+                sender = csm_senders(con, acct).get(acct, (None, None)) if kind == "marketing" else (None, None)
                 queued += enqueue(con, Message(f"playbook:{rid}:{i}:{email.lower()}", f"playbook_{pb_name}", email,
-                                               subject, text, html, name, kind, as_of))
+                                               subject, text, html, name, kind, as_of, from_name=sender[0],
+                                               reply_to=sender[1]))
     return queued
 
 

@@ -55,6 +55,10 @@ class Message:
     kind: str = "transactional"  # transactional | marketing (suppression list applies)
     as_of: date | None = None
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # customer mail comes from the account's CSM: their name on From (the configured sending
+    # address stays, for SPF/DKIM) and their address as Reply-To; None keeps delivery's defaults
+    from_name: str | None = None
+    reply_to: str | None = None
 
     @property
     def message_id(self) -> str:
@@ -67,7 +71,7 @@ class Message:
         messages may share one provider request with a personalization per recipient."""
         h = hashlib.blake2b(digest_size=16)
         for part in (self.kind, self.category, self.subject, self.text_body, self.html_body,
-                     self.attachments_json() or ""):
+                     self.attachments_json() or "", self.from_name or "", self.reply_to or ""):
             h.update(part.encode())
             h.update(b"\0")
         return h.hexdigest()
@@ -78,5 +82,6 @@ class Message:
     def __post_init__(self) -> None:
         object.__setattr__(self, "subject", clean_header(self.subject))
         object.__setattr__(self, "to_email", clean_header(self.to_email))
-        if self.to_name is not None:
-            object.__setattr__(self, "to_name", clean_header(self.to_name))
+        for name in ("to_name", "from_name", "reply_to"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, clean_header(getattr(self, name)))

@@ -18,7 +18,7 @@ from flows.delivery.message import Attachment, Message
 from flows.delivery.transport import LookupUnavailable, SendStatus, Transport
 
 _COLUMNS = ("message_id, idempotency_key, kind, category, to_email, to_name, subject, "
-            "text_body, html_body, as_of, attachments")
+            "text_body, html_body, as_of, attachments, from_name, reply_to")
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
@@ -29,9 +29,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
         return False
     con.execute(
         f"insert into ops.outbox ({_COLUMNS}, created_at, status) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
         [msg.message_id, msg.idempotency_key, msg.kind, msg.category, msg.to_email, msg.to_name,
-         msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json()],
+         msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json(), msg.from_name,
+         msg.reply_to],
     )
     return True
 
@@ -50,6 +51,8 @@ def enqueue_many(con: duckdb.DuckDBPyConnection, msgs: list[Message]) -> int:
         "subject": [m.subject for m in msgs], "text_body": [m.text_body for m in msgs],
         "html_body": [m.html_body for m in msgs], "as_of": pa.array([m.as_of for m in msgs], pa.date32()),
         "attachments": pa.array([m.attachments_json() for m in msgs], pa.string()),
+        "from_name": pa.array([m.from_name for m in msgs], pa.string()),
+        "reply_to": pa.array([m.reply_to for m in msgs], pa.string()),
     })
     con.register("_steward_new_messages", rows)
     try:
@@ -68,9 +71,11 @@ def suppress(con: duckdb.DuckDBPyConnection, email: str, reason: str, source: st
 
 
 def _load(row: tuple) -> Message:
-    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att) = row
+    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att, from_name,
+     reply_to) = row
     attachments = tuple(Attachment.from_json(a) for a in json.loads(att)) if att else ()
-    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments)
+    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments,
+                   from_name, reply_to)
 
 
 @dataclass

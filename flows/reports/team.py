@@ -96,6 +96,7 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
                                  d.account_name
                           from ops.alerts a left join marts.dim_accounts d using (account_id)
                           where a.owner_id = ? and a.status = 'open'
+                            and a.rule not in ('task_due', 'task_overdue')  -- listed as tasks above
                           order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                                    a.first_as_of, d.account_name, a.alert_id""", [user_id])
     names = team_names(con)

@@ -83,6 +83,22 @@ def test_digests_greet_by_name_and_never_show_a_cli_command(sent):
             assert text.startswith(f"Hello {leader},"), text[:80]
 
 
+def test_customer_mail_comes_from_the_accounts_csm_and_replies_go_to_them(sent):
+    from email.utils import parseaddr
+
+    team = {email: name for name, email in q(sent, "select display_name, email from marts.dim_team")}
+    customer = [p for p in sent.path("outbox").rglob("*.eml") if p.name.startswith(("campaign_", "survey_"))]
+    assert customer
+    for eml in customer:
+        msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        reply = parseaddr(str(msg["Reply-To"] or ""))[1]
+        if reply in team:  # the account has a CSM: their name on From, their address for replies
+            assert parseaddr(str(msg["From"]))[0] == team[reply], eml.name
+            assert "Steward" not in msg.get_body(("plain",)).get_content(), eml.name
+    assert sum(parseaddr(str(BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Reply-To"] or ""))[1]
+               in team for p in customer) > len(customer) / 2
+
+
 def test_team_leaderboard_agrees_with_the_csm_late_tasks_alert(sent):
     board = {u: (late, due, flagged) for u, late, due, flagged in q(sent, """
         select user_id, count_tasks_late_window, count_tasks_due_window, is_missing_deadlines
