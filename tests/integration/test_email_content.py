@@ -145,7 +145,7 @@ def test_nrr_report_agrees_with_the_churn_tolerance_alert_for_the_month(sent):
 @pytest.mark.parametrize("as_of", [date(2026, 6, 1), date(2026, 6, 30)])
 def test_monthly_report_on_any_day_of_june_headlines_may(sent, as_of):
     from flows.reports.revenue import nrr
-    from flows.reports.model import fmt
+    from flows.reports.formatting import pct
 
     with duckdb.connect(str(sent.path("warehouse")), read_only=True) as con:
         r = nrr(con, as_of)
@@ -153,7 +153,7 @@ def test_monthly_report_on_any_day_of_june_headlines_may(sent, as_of):
                       "and month = '2026-05-01'")
     text = r.render()[0]
     assert r.title == "NRR report, May 2026" and "MRR bridge, May 2026" in text and "June 2026" not in text
-    assert f"Monthly NRR: {fmt(may, 'pct')} (" in text and "vs Apr 2026" in text and "vs May 2025" in text
+    assert f"Monthly NRR: {pct(may)} (" in text and "vs Apr 2026" in text and "vs May 2025" in text
 
 
 def test_preview_emails_screenshots_every_kind_at_desktop_and_phone_width(sent, tmp_path):
