@@ -21,5 +21,10 @@ SQL = """
 
 def csm_senders(con: duckdb.DuckDBPyConnection, account_id: str | None = None
                 ) -> dict[str, tuple[str | None, str | None]]:
-    """account_id -> (CSM's name, CSM's email), for every account or one; (None, None) without a CSM."""
+    """account_id -> (CSM's name, CSM's email), for every account or one; (None, None) without a CSM.
+    Empty before the team mart exists (a warehouse not built yet): delivery's defaults apply."""
+    built = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                        "and table_name = 'dim_team'").fetchone()[0]
+    if not built:
+        return {}
     return {acct: (name, email) for acct, name, email in con.execute(SQL, [account_id, account_id]).fetchall()}

@@ -51,6 +51,7 @@ class Item:
     tag: str = ""
     colour: str = "#175cd3"
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url): steward serve buttons
+    ref: tuple[str, str] | None = None  # what the item is, for action links: ("alert", id) | ("task", id)
 
 
 @dataclass

@@ -105,7 +105,7 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
         headline, text = describe(a["rule"], json.loads(a["details"] or "{}"), a["title"], names, currency)
         items.append(Item(headline, a["account_name"] or "", f"{text} Open since {day(a['first_as_of'])}.".strip(),
                           f"{a['severity']} · {RULE_LABELS.get(a['rule'], a['rule'])}",
-                          SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[]))
+                          SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[], ref=("alert", a["alert_id"])))
     return items
 
 
@@ -123,7 +123,7 @@ def _task_item(t: dict) -> Item:
     colour = {"overdue": "#b42318", "due_today": "#b54708"}.get(t["status"], "#175cd3")
     source = SOURCE_LABELS.get(t["source"] or "", (t["source"] or "").replace("_", " "))
     return Item(t["title"], t["account_name"] or "", f"{when}; {source}.", t["status"].replace("_", " "),
-                colour, links=[])  # links: action buttons (steward serve) per item
+                colour, links=[], ref=("task", t["item_id"]))  # links: action buttons (steward serve)
 
 
 MAX_ITEMS = 12  # per section: a to-do list is read on a phone before 9 am
