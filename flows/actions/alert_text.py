@@ -126,11 +126,12 @@ def csm_late_tasks(d: dict, names: Names, cur: str) -> tuple[str, str]:
 
 
 def payment_overdue(d: dict, names: Names, cur: str) -> tuple[str, str]:
-    n = int(d.get("overdue_invoices") or 0)
-    return (f"{plural(n, 'invoice')} unpaid, {money(d.get('overdue_amount'), cur)}",
-            f"{plural(n, 'invoice')} totalling {money(d.get('overdue_amount'), cur)} "
-            f"{'is' if n == 1 else 'are'} unpaid; the oldest was due on {day(d.get('oldest_due_date'))}, "
-            f"{d.get('days_overdue')} days ago.")
+    n, amount = int(d.get("overdue_invoices") or 0), money(d.get("overdue_amount"), cur)
+    due = f"{day(d.get('oldest_due_date'))}, {d.get('days_overdue')} days ago"
+    if n == 1:
+        return f"Invoice unpaid, {amount}", f"An invoice of {amount} is unpaid; it was due on {due}."
+    return (f"{n} invoices unpaid, {amount}",
+            f"{n} invoices totalling {amount} are unpaid; the oldest was due on {due}.")
 
 
 def feature_dip(d: dict, names: Names, cur: str) -> tuple[str, str]:

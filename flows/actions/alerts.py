@@ -176,7 +176,7 @@ SEVERITY_COLOURS = {"critical": "#b42318", "warning": "#b54708", "info": "#175cd
 DUE_SQL = """
     select a.alert_id, a.recipient, a.cc_recipient, a.severity, a.title, a.details, a.account_id,
            d.account_name, t.display_name as recipient_name,
-           a.last_notified_as_of is not null as reminder, a.rule, a.first_as_of
+           a.last_notified_as_of is not null as reminder, a.rule, a.first_as_of, a.owner_id
     from ops.alerts a
     left join marts.dim_accounts d using (account_id)
     left join marts.dim_team t on lower(t.email) = lower(a.recipient)
@@ -210,13 +210,14 @@ def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | Non
     by_recipient: dict[str, list[dict]] = {}
     greet: dict[str, str | None] = {}
     for (alert_id, recipient, cc, severity, title, details, account_id, account_name, recipient_name,
-         reminder, rule, first_as_of) in rows:
+         reminder, rule, first_as_of, owner_id) in rows:
         headline, sentence = describe(rule, json.loads(details or "{}"), title, names, currency)
         alert = dict(alert_id=alert_id, severity=severity, title=title, headline=headline, sentence=sentence,
                      account_id=account_id, account_name=account_name, reminder=reminder, rule=rule,
                      label=RULE_LABELS.get(rule, rule.replace("_", " ")), since=day(first_as_of),
                      colour=SEVERITY_COLOURS.get(severity, "#52606d"),
-                     scope=("Your tasks" if rule in TASK_RULES else "Portfolio" if account_id is None else ""),
+                     scope="Your tasks" if rule in TASK_RULES else "",
+                     owner_name=names.get(owner_id) if account_id else None,
                      # steward serve's signed buttons (acknowledge, snooze, resolve); none without serve.base_url
                      links=alert_action_links(config, alert_id) if config else [])
         for to in dict.fromkeys(x for x in (recipient, cc) if x):

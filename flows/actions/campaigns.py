@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 import duckdb
 
 from flows.config import AUTOMATIC_CAMPAIGNS, BulkCampaign, CampaignEmail, Config
+from flows.actions.sender import csm_senders
 from flows.delivery.message import Message
 from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue_many
@@ -321,6 +322,7 @@ def queue_pending(con: duckdb.DuckDBPyConnection, config: Config, as_of: date,
     unconfigured: list[tuple[str, str]] = []
     queued: Counter = Counter()
     rendered: dict[tuple[str, str], tuple[str, str]] = {}
+    senders = csm_senders(con)
     for campaign, step, _contact, email, to_name, account_id, key, account_name, owner_name in rows:
         template = template_for(config, campaign, step)
         if template is None:
@@ -333,13 +335,15 @@ def queue_pending(con: duckdb.DuckDBPyConnection, config: Config, as_of: date,
             out.capped += 1
             continue
         today[email] += 1
+        csm_name, csm_email = senders.get(account_id, (None, None))
         subject, body = filled(template, to_name, account_name or account_id or "your team",
-                               owner_name or config.delivery.from_name)
+                               csm_name or owner_name or config.delivery.from_name)
         if (subject, body) not in rendered:  # identical content renders once (and shares SendGrid requests)
             rendered[(subject, body)] = render_campaign(subject, body, as_of)
         text, html = rendered[(subject, body)]
         messages.append(Message(key, f"campaign_{campaign}", email, subject, text, html, to_name,
-                                "marketing", as_of, headers=unsubscribe_headers(config, email)))
+                                "marketing", as_of, headers=unsubscribe_headers(config, email),
+                                from_name=csm_name, reply_to=csm_email))
         queued[campaign] += 1
     cancelled.update(_cancel(con, unconfigured))
     enqueue_many(con, messages)

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 import duckdb
 
 from flows.config import Config, Playbook
+from flows.actions.sender import csm_senders
 from flows.delivery.message import Message
 from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue
@@ -250,9 +251,13 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
                 text, html = render("playbook_email", title=subject, as_of=as_of,
                                     paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()])
                 kind = "transactional" if step.to == "owner" else "marketing"
+                # to a customer: from the account's CSM, replies to them, with one-click unsubscribe
                 headers = unsubscribe_headers(config, email) if kind == "marketing" else ()
+                sender = csm_senders(con, acct).get(acct, (None, None)) if kind == "marketing" else (None, None)
                 queued += enqueue(con, Message(f"playbook:{rid}:{i}:{email.lower()}", f"playbook_{pb_name}", email,
-                                               subject, text, html, name, kind, as_of, headers=headers))
+                                               subject, text, html, name, kind, as_of, from_name=sender[0],
+                                               reply_to=sender[1],
+                                               headers=headers))
     return queued
 
 

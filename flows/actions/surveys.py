@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 import duckdb
 
 from flows.config import AdhocSurvey, Config, SurveyEmail
+from flows.actions.sender import csm_senders
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
@@ -163,10 +164,10 @@ def _invite(con, config: Config, spec: SurveyEmail, kind: str, c: Candidate, sca
     ledger.add(c.survey, c.contact_id, c.period, as_of)
     if not inserted:
         return False
-    owner = con.execute("select owner_name from marts.dim_contacts where contact_id = ?", [c.contact_id]).fetchone()
-    subject, text, html = render_invitation(config, spec, c, token, scale, as_of, owner[0] if owner else None)
+    csm_name, csm_email = csm_senders(con, c.account_id).get(c.account_id, (None, None))
+    subject, text, html = render_invitation(config, spec, c, token, scale, as_of, csm_name)
     enqueue(con, Message(key, f"survey_{c.survey}", c.email, subject, text, html, c.contact_name, "marketing", as_of,
-                         headers=unsubscribe_headers(config, c.email)))
+                         from_name=csm_name, reply_to=csm_email, headers=unsubscribe_headers(config, c.email)))
     return True
 
 

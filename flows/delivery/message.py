@@ -58,6 +58,10 @@ class Message:
     # per-recipient headers, e.g. List-Unsubscribe (not part of content_key: SendGrid carries
     # them per personalization, so a shared request keeps each recipient's own)
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # customer mail comes from the account's CSM: their name on From (the configured sending
+    # address stays, for SPF/DKIM) and their address as Reply-To; None keeps delivery's defaults
+    from_name: str | None = None
+    reply_to: str | None = None
 
     @property
     def message_id(self) -> str:
@@ -70,7 +74,7 @@ class Message:
         messages may share one provider request with a personalization per recipient."""
         h = hashlib.blake2b(digest_size=16)
         for part in (self.kind, self.category, self.subject, self.text_body, self.html_body,
-                     self.attachments_json() or ""):
+                     self.attachments_json() or "", self.from_name or "", self.reply_to or ""):
             h.update(part.encode())
             h.update(b"\0")
         return h.hexdigest()
@@ -85,5 +89,6 @@ class Message:
         object.__setattr__(self, "subject", clean_header(self.subject))
         object.__setattr__(self, "to_email", clean_header(self.to_email))
         object.__setattr__(self, "headers", tuple((clean_header(k), clean_header(v)) for k, v in self.headers))
-        if self.to_name is not None:
-            object.__setattr__(self, "to_name", clean_header(self.to_name))
+        for name in ("to_name", "from_name", "reply_to"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, clean_header(getattr(self, name)))

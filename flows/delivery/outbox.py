@@ -21,7 +21,7 @@ from flows.delivery.message import Attachment, Message
 from flows.delivery.transport import LookupUnavailable, SendStatus, Transport
 
 _COLUMNS = ("message_id, idempotency_key, kind, category, to_email, to_name, subject, "
-            "text_body, html_body, as_of, attachments, headers")
+            "text_body, html_body, as_of, attachments, headers, from_name, reply_to")
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
@@ -32,9 +32,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
         return False
     con.execute(
         f"insert into ops.outbox ({_COLUMNS}, created_at, status) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
         [msg.message_id, msg.idempotency_key, msg.kind, msg.category, msg.to_email, msg.to_name,
-         msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json(), msg.headers_json()],
+         msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json(), msg.headers_json(),
+         msg.from_name, msg.reply_to],
     )
     return True
 
@@ -54,6 +55,8 @@ def enqueue_many(con: duckdb.DuckDBPyConnection, msgs: list[Message]) -> int:
         "html_body": [m.html_body for m in msgs], "as_of": pa.array([m.as_of for m in msgs], pa.date32()),
         "attachments": pa.array([m.attachments_json() for m in msgs], pa.string()),
         "headers": pa.array([m.headers_json() for m in msgs], pa.string()),
+        "from_name": pa.array([m.from_name for m in msgs], pa.string()),
+        "reply_to": pa.array([m.reply_to for m in msgs], pa.string()),
     })
     con.register("_steward_new_messages", rows)
     try:
@@ -72,10 +75,12 @@ def suppress(con: duckdb.DuckDBPyConnection, email: str, reason: str, source: st
 
 
 def _load(row: tuple) -> Message:
-    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att, headers) = row
+    (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att, headers, from_name,
+     reply_to) = row
     attachments = tuple(Attachment.from_json(a) for a in json.loads(att)) if att else ()
     extra = tuple(json.loads(headers).items()) if headers else ()
-    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments, extra)
+    return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments, extra,
+                   from_name, reply_to)
 
 
 @dataclass(frozen=True)

@@ -55,14 +55,14 @@ def payload(msgs: Message | list[Message], from_email: str, from_name: str, repl
         raise ValueError("only messages with identical content can share a request")
     body: dict[str, Any] = {
         "personalizations": [_personalization(m) for m in batch],
-        "from": {"email": from_email, "name": from_name},
+        "from": {"email": from_email, "name": msg.from_name or from_name},
         "subject": msg.subject,
         "content": [{"type": "text/plain", "value": msg.text_body},
                     {"type": "text/html", "value": msg.html_body}],
         "categories": [msg.category],
     }
-    if reply_to:
-        body["reply_to"] = {"email": reply_to}
+    if msg.reply_to or reply_to:  # the CSM's address on customer mail, else the configured one
+        body["reply_to"] = {"email": msg.reply_to or reply_to}
     if msg.attachments:
         body["attachments"] = [
             {"content": base64.b64encode(a.content).decode(), "type": a.mime_type, "filename": a.filename,

@@ -63,6 +63,7 @@ class FileTransport:
     def __init__(self, outdir: Path, from_email: str, from_name: str, reply_to: str | None = None):
         self.outdir = outdir
         self.sender = formataddr((from_name, from_email))
+        self.from_email = from_email
         self.reply_to = reply_to
 
     def _stem(self, msg: Message) -> Path:
@@ -72,10 +73,10 @@ class FileTransport:
 
     def _eml(self, msg: Message) -> bytes:
         em = EmailMessage()
-        em["From"] = self.sender
+        em["From"] = formataddr((msg.from_name, self.from_email)) if msg.from_name else self.sender
         em["To"] = formataddr((msg.to_name or "", msg.to_email))
-        if self.reply_to:
-            em["Reply-To"] = self.reply_to
+        if msg.reply_to or self.reply_to:
+            em["Reply-To"] = msg.reply_to or self.reply_to
         em["Subject"] = msg.subject
         em["Date"] = format_datetime(datetime.now(timezone.utc))
         em["Message-ID"] = f"<{msg.message_id}@steward.local>"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 
@@ -52,6 +51,7 @@ class Item:
     tag: str = ""
     colour: str = "#175cd3"
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url): steward serve buttons
+    ref: tuple[str, str] | None = None  # what the item is, for action links: ("alert", id) | ("task", id)
 
 
 @dataclass
@@ -85,32 +85,7 @@ class ReportContent:
         return text, html, atts
 
 
-Builder = Callable[[duckdb.DuckDBPyConnection, date, Any], list[tuple[str, ReportContent]]]
-
-
-def fmt(value: Any, kind: str = "") -> str:
-    """Human formatting for report cells: money, percent, counts, dates."""
-    if value is None:
-        return "–"
-    if kind == "money":
-        return f"${float(value):,.0f}"
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
-    if isinstance(value, (float, Decimal)):
-        return f"{float(value):,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    """Whether a mart carries a column (health/phase arrive with later marts)."""
-    schema, name = table.split(".")
-    return bool(con.execute("select count(*) from information_schema.columns where table_schema = ? "
-                            "and table_name = ? and column_name = ?", [schema, name, column]).fetchone()[0])

@@ -45,6 +45,8 @@ def label(slice_: str, value: str | None, name: str | None = None) -> str:
         return "Not set"
     if slice_ == "segment":
         return SEGMENT_LABELS.get(value, value.replace("_", " ")).capitalize().replace("Smb", "SMB")
+    if slice_ == "region" and len(value) <= 5:
+        return value.upper()  # apac, emea, na, latam
     return value.replace("_", " ").capitalize()
 
 
@@ -240,10 +242,10 @@ def spread(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -
                             ("owner_csm", "By CSM")):
         part = [d for d in data if d["slice"] == slice_]
         r.tables.append(Table(caption, [caption.removeprefix("By ").capitalize() if slice_ != "owner_csm" else "CSM",
-                                        "Accounts", "MRR", "ARR", "Share"],
+                                        "Accounts", "MRR", "Share"],
                               [[label(slice_, p["slice_value"], p["display_name"]), number(p["count_accounts"]),
-                                money(p["mrr"], currency), money(p["arr"], currency), pct(p["share_of_mrr"])]
-                               for p in part], numeric=(1, 2, 3, 4)))
+                                money(p["mrr"], currency), pct(p["share_of_mrr"])]
+                               for p in part], numeric=(1, 2, 3)))
     if not seg:
         r.notes.append(plural(0, "paying account") + " at as_of.")
     return r

@@ -96,6 +96,7 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
                                  d.account_name
                           from ops.alerts a left join marts.dim_accounts d using (account_id)
                           where a.owner_id = ? and a.status = 'open'
+                            and a.rule not in ('task_due', 'task_overdue')  -- listed as tasks above
                           order by case a.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                                    a.first_as_of, d.account_name, a.alert_id""", [user_id])
     names = team_names(con)
@@ -104,7 +105,7 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
         headline, text = describe(a["rule"], json.loads(a["details"] or "{}"), a["title"], names, currency)
         items.append(Item(headline, a["account_name"] or "", f"{text} Open since {day(a['first_as_of'])}.".strip(),
                           f"{a['severity']} · {RULE_LABELS.get(a['rule'], a['rule'])}",
-                          SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[]))
+                          SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[], ref=("alert", a["alert_id"])))
     return items
 
 
@@ -122,7 +123,7 @@ def _task_item(t: dict) -> Item:
     colour = {"overdue": "#b42318", "due_today": "#b54708"}.get(t["status"], "#175cd3")
     source = SOURCE_LABELS.get(t["source"] or "", (t["source"] or "").replace("_", " "))
     return Item(t["title"], t["account_name"] or "", f"{when}; {source}.", t["status"].replace("_", " "),
-                colour, links=[])  # links: action buttons (steward serve) per item
+                colour, links=[], ref=("task", t["item_id"]))  # links: action buttons (steward serve)
 
 
 MAX_ITEMS = 12  # per section: a to-do list is read on a phone before 9 am

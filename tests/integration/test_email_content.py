@@ -83,6 +83,22 @@ def test_digests_greet_by_name_and_never_show_a_cli_command(sent):
             assert text.startswith(f"Hello {leader},"), text[:80]
 
 
+def test_customer_mail_comes_from_the_accounts_csm_and_replies_go_to_them(sent):
+    from email.utils import parseaddr
+
+    team = {email: name for name, email in q(sent, "select display_name, email from marts.dim_team")}
+    customer = [p for p in sent.path("outbox").rglob("*.eml") if p.name.startswith(("campaign_", "survey_"))]
+    assert customer
+    for eml in customer:
+        msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        reply = parseaddr(str(msg["Reply-To"] or ""))[1]
+        if reply in team:  # the account has a CSM: their name on From, their address for replies
+            assert parseaddr(str(msg["From"]))[0] == team[reply], eml.name
+            assert "Steward" not in msg.get_body(("plain",)).get_content(), eml.name
+    assert sum(parseaddr(str(BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Reply-To"] or ""))[1]
+               in team for p in customer) > len(customer) / 2
+
+
 def test_team_leaderboard_agrees_with_the_csm_late_tasks_alert(sent):
     board = {u: (late, due, flagged) for u, late, due, flagged in q(sent, """
         select user_id, count_tasks_late_window, count_tasks_due_window, is_missing_deadlines
@@ -129,7 +145,7 @@ def test_nrr_report_agrees_with_the_churn_tolerance_alert_for_the_month(sent):
 @pytest.mark.parametrize("as_of", [date(2026, 6, 1), date(2026, 6, 30)])
 def test_monthly_report_on_any_day_of_june_headlines_may(sent, as_of):
     from flows.reports.revenue import nrr
-    from flows.reports.model import fmt
+    from flows.reports.formatting import pct
 
     with duckdb.connect(str(sent.path("warehouse")), read_only=True) as con:
         r = nrr(con, as_of)
@@ -137,7 +153,7 @@ def test_monthly_report_on_any_day_of_june_headlines_may(sent, as_of):
                       "and month = '2026-05-01'")
     text = r.render()[0]
     assert r.title == "NRR report, May 2026" and "MRR bridge, May 2026" in text and "June 2026" not in text
-    assert f"Monthly NRR: {fmt(may, 'pct')} (" in text and "vs Apr 2026" in text and "vs May 2025" in text
+    assert f"Monthly NRR: {pct(may)} (" in text and "vs Apr 2026" in text and "vs May 2025" in text
 
 
 def test_preview_emails_screenshots_every_kind_at_desktop_and_phone_width(sent, tmp_path):

@@ -44,26 +44,26 @@ def test_every_report_writes_a_page_and_its_text(built):
 
 
 def test_nrr_report_numbers_equal_the_marts_for_the_month_that_closed(cfg, built):
-    from flows.reports.model import fmt
+    from flows.reports.formatting import money, pct
 
     # AS_OF 2026-06-30: June has not closed, May is the headline
     (nrr, grr, t12), = q(cfg, """select monthly_nrr, monthly_grr, t12_nrr from marts.rpt_revenue_retention
                                  where slice = 'portfolio' and month = '2026-05-01'""")
     text = open(built["nrr"].pages[0].replace(".html", ".txt"), encoding="utf-8").read()
     assert text.startswith("NRR report, May 2026")
-    assert f"Monthly NRR: {fmt(nrr, 'pct')} (" in text and f"Monthly GRR: {fmt(grr, 'pct')} (" in text
-    assert f"12-month NRR: {fmt(t12, 'pct')}" in text
+    assert f"Monthly NRR: {pct(nrr)} (" in text and f"Monthly GRR: {pct(grr)} (" in text
+    assert f"12-month NRR: {pct(t12)}" in text
     (closing,), = q(cfg, "select closing_mrr from marts.rpt_mrr_monthly where month = '2026-05-01'")
-    assert fmt(closing, "money") in text and "MRR bridge, May 2026" in text
+    assert money(closing) in text and "MRR bridge, May 2026" in text
 
 
 def test_renewals_report_sums_equal_fct_renewals(cfg, built):
-    from flows.reports.model import fmt
+    from flows.reports.formatting import money
 
     (arr30, n30), = q(cfg, "select coalesce(sum(arr), 0), count(*) from marts.fct_renewals "
                            "where days_to_renewal between 0 and 30")
     text = open(built["renewals"].pages[0].replace(".html", ".txt"), encoding="utf-8").read()
-    assert f"ARR renewing in 30 days ({n30}): {fmt(arr30, 'money')}" in text
+    assert f"ARR renewing in 30 days ({n30}): {money(arr30)}" in text
 
 
 def test_pages_render_in_headless_chromium_with_images_loaded(built, tmp_path):

@@ -98,10 +98,11 @@ def test_digest_text_snapshot():
     from flows.delivery.render import render
 
     alerts = [dict(severity="critical", label="Churn", reminder=False, headline="Churn over tolerance",
-                   account_name=None, scope="Portfolio", sentence="In November 2026, the portfolio had ...",
+                   account_name=None, scope="", owner_name=None, sentence="In November 2026, the portfolio had ...",
                    since="1 Dec 2026", links=[("Acknowledge", "https://steward.example/a/t1")], colour="#b42318"),
               dict(severity="info", label="Tasks", reminder=True, headline="2 tasks due on 2 Dec 2026",
-                   account_name=None, scope="Your tasks", sentence="Call back (Acme Inc)\nSend deck (Acme Inc)",
+                   account_name=None, scope="Your tasks", owner_name=None,
+                   sentence="Call back (Acme Inc)\nSend deck (Acme Inc)",
                    since="1 Dec 2026", links=[], colour="#175cd3")]
     text, html = render("alert_digest", title="1 new alert and 1 reminder, 1 Dec 2026", recipient_name="Gita Rossi",
                         alerts=alerts, as_of=date(2026, 12, 1), leader=True)
@@ -110,7 +111,6 @@ def test_digest_text_snapshot():
 These need your attention as CS leader. Each CSM has the alerts for their own accounts.
 
 [CRITICAL · Churn] Churn over tolerance
-  Portfolio
   In November 2026, the portfolio had ...
   Open since 1 Dec 2026
   Acknowledge: https://steward.example/a/t1

@@ -110,10 +110,10 @@ def test_subject_cannot_inject_headers():
 
 def test_html_is_autoescaped_and_text_is_not():
     alerts = [dict(severity="warning", label="Renewal", headline="Renewal: <script>alert(1)</script>",
-                   sentence="Renews soon.", account_name='Beta "<b>Labs</b>"', scope="", reminder=False,
+                   sentence="Renews soon.", account_name='Beta "<b>Labs</b>"', scope="", owner_name="A & B", reminder=False,
                    since="15 Mar 2026", colour="#b54708", links=[("Acknowledge", "https://x.test/?a=1&b=<2>")])]
     text, html = render("alert_digest", title="t", recipient_name="R & D", alerts=alerts, as_of="2026-03-15",
-                        leader=False)
+                        leader=True)
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;Labs" in html
-    assert "R &amp; D" in html and 'href="https://x.test/?a=1&amp;b=&lt;2&gt;"' in html
+    assert "R &amp; D" in html and "· A &amp; B" in html and 'href="https://x.test/?a=1&amp;b=&lt;2&gt;"' in html
     assert "<script>alert(1)</script>" in text

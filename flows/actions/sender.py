@@ -1,0 +1,30 @@
+"""Who customer email comes from: the account's CSM (name on From, address as Reply-To).
+
+The CSM is the current csm assignment (ops.assignments, as alerts route), else the CRM owner
+(marts.dim_accounts); an account with neither keeps delivery.from_name and delivery.reply_to.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+SQL = """
+    select d.account_id, coalesce(ta.display_name, tc.display_name), coalesce(ta.email, tc.email)
+    from marts.dim_accounts d
+    left join ops.assignments a
+        on a.account_id = d.account_id and a.role = 'csm' and a.released_as_of is null
+    left join marts.dim_team ta on ta.user_id = a.user_id
+    left join marts.dim_team tc on tc.user_id = d.owner_csm_id
+    where ? is null or d.account_id = ?
+"""
+
+
+def csm_senders(con: duckdb.DuckDBPyConnection, account_id: str | None = None
+                ) -> dict[str, tuple[str | None, str | None]]:
+    """account_id -> (CSM's name, CSM's email), for every account or one; (None, None) without a CSM.
+    Empty before the team mart exists (a warehouse not built yet): delivery's defaults apply."""
+    built = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                        "and table_name = 'dim_team'").fetchone()[0]
+    if not built:
+        return {}
+    return {acct: (name, email) for acct, name, email in con.execute(SQL, [account_id, account_id]).fetchall()}
