@@ -22,6 +22,11 @@ from flows.serve import actionlog, filters, links, queries, tokens
 from flows.serve.webhook import WEBHOOK_KEY_ENV, WebhookError, events_to_actions, verify
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+EFFECTS = {"alert.acknowledge": "You get no more reminders for it; it still closes by itself when the condition clears.",
+           "alert.snooze": "It stays quiet for 7 days, then comes back in your digest if it still applies.",
+           "alert.resolve": "It is closed and stays closed while the condition lasts; it reopens if it comes back "
+                            "later.",
+           "task.done": "The task is marked done and leaves your to-do list."}
 ACTION_LABELS = {"alert.acknowledge": ("Acknowledge", "acknowledged"), "alert.snooze": ("Snooze 7 days", "snoozed"),
                  "alert.resolve": ("Resolve", "resolved"), "task.done": ("Mark done", "marked done")}
 REFUSALS = {"tampered": (400, "This link is not valid", "It was changed or cut short. Open it again from the "
@@ -92,13 +97,21 @@ def create_app(config: Config) -> FastAPI:
             return None, refuse(request, "survey_closed")
         return inv, None
 
+    def _question(inv: dict) -> str:
+        """The question the invitation email asked (steward.yml), names filled in."""
+        s = config.surveys
+        spec = {"nps": s.nps, "onboarding": s.onboarding}.get(inv["survey"]) or s.adhoc_survey(inv["survey"])
+        text = getattr(spec, "question", None) or "How would you rate us?"
+        return (text.replace("{contact_name}", inv["contact_name"] or "you")
+                .replace("{account_name}", inv["account_name"] or "your team"))
+
     @app.get("/s/{token}", response_class=HTMLResponse)
     def survey_form(request: Request, token: str, score: int | None = None):
         inv, refused = _invitation(request, token)
         if refused:
             return refused
         picked = score if score is not None and inv["scale_min"] <= score <= inv["scale_max"] else None
-        return page(request, "survey.html", inv=inv, picked=picked,
+        return page(request, "survey.html", inv=inv, picked=picked, question=_question(inv),
                     scale=list(range(inv["scale_min"], inv["scale_max"] + 1)))
 
     @app.post("/s/{token}", response_class=HTMLResponse)
@@ -113,6 +126,7 @@ def create_app(config: Config) -> FastAPI:
             score = None
         if score is None or not inv["scale_min"] <= score <= inv["scale_max"]:
             return page(request, "survey.html", 422, inv=inv, picked=None, error="Please pick a score.",
+                        question=_question(inv),
                         scale=list(range(inv["scale_min"], inv["scale_max"] + 1)))
         comment = str(form.get("comment", ""))[:2000].strip()
         if actionlog.append(landing, "survey.answer", token, f"survey:{inv['invitation_id']}",
@@ -160,7 +174,7 @@ def create_app(config: Config) -> FastAPI:
             return refused
         label = ACTION_LABELS[c.purpose][0]
         return page(request, "confirm.html", title=f"{label}?", button=label, item=item,
-                    text=f"{label}: {item['title']}")
+                    text=EFFECTS[c.purpose])
 
     def _act(request: Request, token: str, prefix: str):
         c, item, refused = _act_target(request, token, prefix)
