@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -62,6 +62,13 @@ def create_app(config: Config) -> FastAPI:
     pages = templates(config)
     app = FastAPI(title="Steward", docs_url=None, redoc_url=None, openapi_url=None)
 
+    def since() -> date:
+        """Log files older than the longest link lifetime cannot hold a token id that still matters."""
+        return date.today() - timedelta(days=max(config.serve.action_link_days, config.serve.survey_days) + 1)
+
+    def used() -> set[str]:
+        return actionlog.used_token_ids(landing, since())
+
     def page(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
         return pages.TemplateResponse(request, name, ctx, status_code=status)
 
@@ -90,7 +97,7 @@ def create_app(config: Config) -> FastAPI:
         inv = db.invitation(token)
         if inv is None:
             return None, refuse(request, "unknown")
-        if inv["response_id"] is not None or f"survey:{inv['invitation_id']}" in actionlog.used_token_ids(landing):
+        if inv["response_id"] is not None or f"survey:{inv['invitation_id']}" in used():
             return None, refuse(request, "answered")
         # the link's lifetime runs from when the invitation was made (wall clock), not its as_of
         if datetime.now() > inv["created_at"] + timedelta(days=config.serve.survey_days):
@@ -129,7 +136,7 @@ def create_app(config: Config) -> FastAPI:
                         question=_question(inv),
                         scale=list(range(inv["scale_min"], inv["scale_max"] + 1)))
         comment = str(form.get("comment", ""))[:2000].strip()
-        if actionlog.append(landing, "survey.answer", token, f"survey:{inv['invitation_id']}",
+        if actionlog.append(landing, "survey.answer", token, f"survey:{inv['invitation_id']}", since(),
                             score=score, comment=comment) is None:
             return refuse(request, "answered")
         return page(request, "message.html", title="Thank you!", tone="ok",
@@ -159,7 +166,7 @@ def create_app(config: Config) -> FastAPI:
         c, reason = claims(token, tuple(k for k in ACTION_LABELS if k.startswith(kind_prefix)))
         if reason:
             return None, None, refuse(request, reason)
-        if c.token_id in actionlog.used_token_ids(landing):
+        if c.token_id in used():
             return None, None, refuse(request, "used")
         if not db.available():
             return None, None, refuse(request, "no_data")
@@ -181,7 +188,7 @@ def create_app(config: Config) -> FastAPI:
         if refused:
             return refused
         label, done = ACTION_LABELS[c.purpose]
-        if actionlog.append(landing, c.purpose, c.subject, c.token_id, by=item.get("owner_email")) is None:
+        if actionlog.append(landing, c.purpose, c.subject, c.token_id, since(), by=item.get("owner_email")) is None:
             return refuse(request, "used")
         note = " for 7 days" if c.purpose == "alert.snooze" else ""
         return page(request, "message.html", title=f"Done: {done}{note}", tone="ok", item=item,
