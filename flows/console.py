@@ -60,6 +60,11 @@ def print_summary(summary: dict, seconds: float) -> None:
     t = Table(title=f"Steward run for as-of {summary['as_of']} ({seconds:.1f} s)", show_header=False)
     t.add_column(style="bold")
     t.add_column()
+    act = summary.get("actions") or {}
+    if act.get("applied") or act.get("rejected") or act.get("unchanged"):  # steward serve's action log
+        done = ", ".join(f"{k} {v}" for k, v in sorted(act["applied"].items())) or "none"
+        t.add_row("serve actions", f"applied: {done}; {act['unchanged']} unchanged, {act['rejected']} rejected "
+                                   "(ops.serve_actions)")
     loaded = summary["rows_loaded"]
     t.add_row("rows loaded", ", ".join(f"{k} {v:,}" for k, v in loaded.items() if v) or "0 (all files already loaded)")
     if summary.get("files_skipped"):

@@ -13,7 +13,7 @@ import json
 import os
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -38,19 +38,23 @@ def _locked(landing: Path) -> Iterator[Path]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def read(landing: Path) -> Iterator[tuple[Path, int, str]]:
-    """(file, line number from 1, raw line) for every non-blank line, oldest file first."""
+def read(landing: Path, since: date | None = None) -> Iterator[tuple[Path, int, str]]:
+    """(file, line number from 1, raw line) for every non-blank line, oldest file first
+    (only files dated `since` or later, when given)."""
     folder = log_dir(landing)
     for f in sorted(folder.glob("actions-*.jsonl")) if folder.is_dir() else []:
+        if since is not None and f.stem.removeprefix("actions-") < since.isoformat():
+            continue
         with f.open(encoding="utf-8") as fh:
             for n, line in enumerate(fh, start=1):
                 if line.strip():
                     yield f, n, line
 
 
-def used_token_ids(landing: Path) -> set[str]:
+def used_token_ids(landing: Path, since: date | None = None) -> set[str]:
+    """Token ids in the log; `since` skips files older than any still-valid link could be."""
     used = set()
-    for _f, _n, line in read(landing):
+    for _f, _n, line in read(landing, since):
         try:
             token_id = json.loads(line).get("token_id")
         except (ValueError, AttributeError):
@@ -60,7 +64,8 @@ def used_token_ids(landing: Path) -> set[str]:
     return used
 
 
-def append(landing: Path, kind: str, target: str, token_id: str | None = None, **fields) -> dict | None:
+def append(landing: Path, kind: str, target: str, token_id: str | None = None, since: date | None = None,
+           **fields) -> dict | None:
     """Append one action; None (and nothing written) when token_id was already used."""
     if kind not in KINDS:
         raise ValueError(f"unknown action kind {kind!r}")
@@ -69,7 +74,7 @@ def append(landing: Path, kind: str, target: str, token_id: str | None = None, *
               "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), **fields}
     line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     with _locked(landing) as folder:
-        if token_id and token_id in used_token_ids(landing):
+        if token_id and token_id in used_token_ids(landing, since):
             return None
         fd = os.open(folder / f"actions-{now.date().isoformat()}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT,
                      0o644)

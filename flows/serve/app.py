@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from flows.config import Config
@@ -22,6 +22,11 @@ from flows.serve import actionlog, filters, links, queries, tokens
 from flows.serve.webhook import WEBHOOK_KEY_ENV, WebhookError, events_to_actions, verify
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+EFFECTS = {"alert.acknowledge": "You get no more reminders for it; it still closes by itself when the condition clears.",
+           "alert.snooze": "It stays quiet for 7 days, then comes back in your digest if it still applies.",
+           "alert.resolve": "It is closed and stays closed while the condition lasts; it reopens if it comes back "
+                            "later.",
+           "task.done": "The task is marked done and leaves your to-do list."}
 ACTION_LABELS = {"alert.acknowledge": ("Acknowledge", "acknowledged"), "alert.snooze": ("Snooze 7 days", "snoozed"),
                  "alert.resolve": ("Resolve", "resolved"), "task.done": ("Mark done", "marked done")}
 REFUSALS = {"tampered": (400, "This link is not valid", "It was changed or cut short. Open it again from the "
@@ -57,6 +62,13 @@ def create_app(config: Config) -> FastAPI:
     pages = templates(config)
     app = FastAPI(title="Steward", docs_url=None, redoc_url=None, openapi_url=None)
 
+    def since() -> date:
+        """Log files older than the longest link lifetime cannot hold a token id that still matters."""
+        return date.today() - timedelta(days=max(config.serve.action_link_days, config.serve.survey_days) + 1)
+
+    def used() -> set[str]:
+        return actionlog.used_token_ids(landing, since())
+
     def page(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
         return pages.TemplateResponse(request, name, ctx, status_code=status)
 
@@ -85,12 +97,20 @@ def create_app(config: Config) -> FastAPI:
         inv = db.invitation(token)
         if inv is None:
             return None, refuse(request, "unknown")
-        if inv["response_id"] is not None or f"survey:{inv['invitation_id']}" in actionlog.used_token_ids(landing):
+        if inv["response_id"] is not None or f"survey:{inv['invitation_id']}" in used():
             return None, refuse(request, "answered")
         # the link's lifetime runs from when the invitation was made (wall clock), not its as_of
         if datetime.now() > inv["created_at"] + timedelta(days=config.serve.survey_days):
             return None, refuse(request, "survey_closed")
         return inv, None
+
+    def _question(inv: dict) -> str:
+        """The question the invitation email asked (steward.yml), names filled in."""
+        s = config.surveys
+        spec = {"nps": s.nps, "onboarding": s.onboarding}.get(inv["survey"]) or s.adhoc_survey(inv["survey"])
+        text = getattr(spec, "question", None) or "How would you rate us?"
+        return (text.replace("{contact_name}", inv["contact_name"] or "you")
+                .replace("{account_name}", inv["account_name"] or "your team"))
 
     @app.get("/s/{token}", response_class=HTMLResponse)
     def survey_form(request: Request, token: str, score: int | None = None):
@@ -98,7 +118,7 @@ def create_app(config: Config) -> FastAPI:
         if refused:
             return refused
         picked = score if score is not None and inv["scale_min"] <= score <= inv["scale_max"] else None
-        return page(request, "survey.html", inv=inv, picked=picked,
+        return page(request, "survey.html", inv=inv, picked=picked, question=_question(inv),
                     scale=list(range(inv["scale_min"], inv["scale_max"] + 1)))
 
     @app.post("/s/{token}", response_class=HTMLResponse)
@@ -113,9 +133,10 @@ def create_app(config: Config) -> FastAPI:
             score = None
         if score is None or not inv["scale_min"] <= score <= inv["scale_max"]:
             return page(request, "survey.html", 422, inv=inv, picked=None, error="Please pick a score.",
+                        question=_question(inv),
                         scale=list(range(inv["scale_min"], inv["scale_max"] + 1)))
         comment = str(form.get("comment", ""))[:2000].strip()
-        if actionlog.append(landing, "survey.answer", token, f"survey:{inv['invitation_id']}",
+        if actionlog.append(landing, "survey.answer", token, f"survey:{inv['invitation_id']}", since(),
                             score=score, comment=comment) is None:
             return refuse(request, "answered")
         return page(request, "message.html", title="Thank you!", tone="ok",
@@ -145,7 +166,7 @@ def create_app(config: Config) -> FastAPI:
         c, reason = claims(token, tuple(k for k in ACTION_LABELS if k.startswith(kind_prefix)))
         if reason:
             return None, None, refuse(request, reason)
-        if c.token_id in actionlog.used_token_ids(landing):
+        if c.token_id in used():
             return None, None, refuse(request, "used")
         if not db.available():
             return None, None, refuse(request, "no_data")
@@ -160,14 +181,14 @@ def create_app(config: Config) -> FastAPI:
             return refused
         label = ACTION_LABELS[c.purpose][0]
         return page(request, "confirm.html", title=f"{label}?", button=label, item=item,
-                    text=f"{label}: {item['title']}")
+                    text=EFFECTS[c.purpose])
 
     def _act(request: Request, token: str, prefix: str):
         c, item, refused = _act_target(request, token, prefix)
         if refused:
             return refused
         label, done = ACTION_LABELS[c.purpose]
-        if actionlog.append(landing, c.purpose, c.subject, c.token_id, by=item.get("owner_email")) is None:
+        if actionlog.append(landing, c.purpose, c.subject, c.token_id, since(), by=item.get("owner_email")) is None:
             return refuse(request, "used")
         note = " for 7 days" if c.purpose == "alert.snooze" else ""
         return page(request, "message.html", title=f"Done: {done}{note}", tone="ok", item=item,

@@ -121,7 +121,10 @@ class Reader:
                 """, [account_id])
             alerts = self._rows(con, """
                 select severity, status, title, first_as_of, resolved_as_of from ops.alerts
-                where account_id = ? order by first_as_of desc limit 50
+                where account_id = ?
+                order by status = 'resolved', case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+                         first_as_of desc
+                limit 50
                 """, [account_id])
             tasks = self._rows(con, """
                 select title, due_date, status, 'Steward' as source from ops.tasks where account_id = ?

@@ -147,7 +147,7 @@ def test_one_click_unsubscribe(served, page, state):
 
 def test_acknowledge_an_alert_from_a_digest_button(served, page, state):
     digests = [m for m in map(_eml, sorted(served["ws"].glob("outbox/**/alert_digest__*.eml")))
-               if "Acknowledge</a>" in _html(m) and "cs-leader" not in str(m["To"])]
+               if "Acknowledge</a>" in _html(m) and "@steward-cs.example" in str(m["To"])]  # a CSM
     assert digests, "no alert digest with buttons"
     msg = digests[0]
     link = re.search(r'<a href="([^"]+)"[^>]*>Acknowledge</a>', _html(msg)).group(1)
@@ -163,6 +163,23 @@ def test_acknowledge_an_alert_from_a_digest_button(served, page, state):
     assert page.inner_text("h1") == "This link was already used"
     again = httpx.post(local(served, link))
     assert again.status_code == 409 and "This link was already used" in again.text
+
+
+def test_mark_a_task_done_from_the_todo_email(served, page, state):
+    from flows.reports.flow import build
+
+    with duckdb.connect(str(analyst_copy_path(served["ws"] / "warehouse.duckdb")), read_only=True) as con:
+        as_of = con.execute("select max(as_of) from ops.dbt_builds").fetchone()[0]
+        pairs = [(r, c) for r, c in build(con, "todo", as_of, served["cfg"]) if len(c.actions) > 1]
+    assert pairs, "no to-do email with a Steward task due"
+    _text, html, _ = pairs[0][1].render()
+    link = re.search(r'<a href="([^"]+)"[^>]*>Mark done</a>', html).group(1)
+    state["task_id"] = tokens.verify(links.secret(served["cfg"]), urlsplit(link).path.rsplit("/", 1)[1],
+                                     "task.done").subject
+    page.goto(local(served, link))
+    assert page.inner_text("h1") == "Mark done?"
+    page.click("button:has-text('Mark done')")
+    assert page.inner_text("h1") == "Done: marked done"
 
 
 def test_expired_and_tampered_links_are_refused_with_a_clear_page(served, page, state):
@@ -223,6 +240,9 @@ def test_the_next_run_applies_every_action(served, state, tmp_path):
         assert statuses[f"survey.answer:{state['survey_token']}"] == "applied"
         assert statuses[f"alert.acknowledge:{state['alert_id']}"] == "applied"
         assert all(statuses[f"unsubscribe:{e}"] == "applied" for e in state["unsubscribed"])
+        assert statuses[f"task.done:{state['task_id']}"] == "applied"
+        assert con.execute("select status, completed_as_of from ops.tasks where task_id = ?",
+                           [state["task_id"]]).fetchone() == ("done", today)
         # survey: on its invitation, in the responses mart and in rpt_survey_results
         score, comment = con.execute(
             "select i.score, r.comment from ops.survey_invitations i join marts.fct_survey_responses r "

@@ -127,10 +127,10 @@ def test_invitation_emails_carry_the_token_links_and_escape_names(scenario):
     (token,) = [t for s, c, _, t, *_ in scenario["inv_day2"] if c == "C41"]
     text, html, subject = q(cfg, "select text_body, html_body, subject from ops.outbox "
                                  "where category = 'survey_onboarding'")[0]
-    for score in range(1, 6):
-        assert f"https://survey.example.com/r?t={token}&s={score}" in text
-        assert f"https://survey.example.com/r?t={token}&amp;s={score}" in html
-    assert f"https://survey.example.com/r?t={token}\n" in text and f'href="https://survey.example.com/r?t={token}"' in html
+    for score in range(1, 6):  # steward serve's response page (serve.base_url)
+        assert f"http://127.0.0.1:8765/s/{token}?score={score}" in text
+        assert f'href="http://127.0.0.1:8765/s/{token}?score={score}"' in html
+    assert f"http://127.0.0.1:8765/s/{token}\n" in text and f'href="http://127.0.0.1:8765/s/{token}"' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     (bo_html,) = q(cfg, "select html_body from ops.outbox o join ops.survey_invitations i "
                         "on o.idempotency_key = i.message_key where i.contact_id = 'C21'")[0]

@@ -51,10 +51,10 @@ def test_invitation_has_the_links_in_both_parts_and_escapes_names():
     c = Candidate("nps", "C1", "A1", "x@y.io", "Jo <b>Bold</b>", "Acme & <i>Sons</i>", "2026-06-30", "first")
     subject, text, html = render_invitation(cfg, cfg.surveys.nps, c, "SeCrEt", (0, 10), date(2026, 6, 30))
     assert subject == "Jo <b>Bold</b>, how likely are you to recommend us?"  # a header is text, not markup
-    for s in range(11):
-        assert f"https://survey.example.com/r?t=SeCrEt&s={s}" in text
-        assert f'href="https://survey.example.com/r?t=SeCrEt&amp;s={s}"' in html
-    assert "https://survey.example.com/r?t=SeCrEt\n" in text and 'href="https://survey.example.com/r?t=SeCrEt"' in html
+    for s in range(11):  # steward serve's response page (serve.base_url), the score picked in the link
+        assert f"http://127.0.0.1:8765/s/SeCrEt?score={s}" in text
+        assert f'href="http://127.0.0.1:8765/s/SeCrEt?score={s}"' in html
+    assert "http://127.0.0.1:8765/s/SeCrEt\n" in text and 'href="http://127.0.0.1:8765/s/SeCrEt"' in html
     assert "Jo &lt;b&gt;Bold&lt;/b&gt;" in html and "Acme &amp; &lt;i&gt;Sons&lt;/i&gt;" in html
     assert "<b>Bold</b>" not in html and "Acme & <i>Sons</i>" in text
 
