@@ -70,8 +70,11 @@ def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_colu
                 "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
             keep = []
             for c in cols:
-                if _is_secret(c) or f"{schema}.{table}.{c}".lower() in excluded:
+                if f"{schema}.{table}.{c}".lower() in excluded:
                     result.left_out.append(f"{schema}.{table}.{c}")
+                elif _is_secret(c):  # never the secret; its hash lets `steward serve` find the row
+                    result.left_out.append(f"{schema}.{table}.{c}")
+                    keep.append(f"sha256({_quote(c)}) as {_quote(c + '_sha256')}")
                 else:
                     keep.append(_quote(c))
             if not keep:

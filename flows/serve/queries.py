@@ -46,9 +46,11 @@ class Reader:
     def invitation(self, token: str) -> dict | None:
         return self._one(
             "select i.invitation_id, i.survey, i.kind, i.scale_min, i.scale_max, i.sent_as_of, i.created_at, i.response_id, "
-            "c.name as contact_name, coalesce(a.account_name, i.account_id) as account_name "
-            "from ops.survey_invitations i left join staging.stg_crm__contacts c using (contact_id) "
-            "left join marts.dim_accounts a on a.account_id = i.account_id where i.token = ?", [token])
+            "c.contact_name, coalesce(a.account_name, i.account_id) as account_name "
+            "from ops.survey_invitations i left join marts.dim_contacts c using (contact_id) "
+            "left join marts.dim_accounts a on a.account_id = i.account_id "
+            # the copy holds the token's hash, never the token (flows/publish.py)
+            "where i.token_sha256 = sha256(?)", [token])
 
     def alert(self, alert_id: str) -> dict | None:
         return self._one(
@@ -60,12 +62,12 @@ class Reader:
         return self._one(
             "select t.task_id, t.title, t.status, t.due_date, coalesce(d.account_name, t.account_id) as account_name, "
             "m.email as owner_email from ops.tasks t left join marts.dim_accounts d using (account_id) "
-            "left join staging.stg_crm__team m on m.user_id = t.owner_id where t.task_id = ?", [task_id])
+            "left join marts.dim_team m on m.user_id = t.owner_id where t.task_id = ?", [task_id])
 
     def csm(self, user_id: str) -> dict | None:
         """A CSM's open alerts, open tasks (Steward's and CRM's) and accounts."""
         with self._con() as con:
-            who = self._rows(con, "select user_id, name, email, role from staging.stg_crm__team where user_id = ?",
+            who = self._rows(con, "select user_id, display_name as name, email, role from marts.dim_team where user_id = ?",
                              [user_id])
             if not who:
                 return None
@@ -83,9 +85,9 @@ class Reader:
                 from ops.tasks t left join marts.dim_accounts d using (account_id)
                 where t.status = 'open' and t.owner_id = ?
                 union all
-                select t.title, cast(t.due_at as date), 'CRM', d.account_id, d.account_name
-                from staging.stg_crm__tasks t left join marts.dim_accounts d using (account_id)
-                where t.completed_at is null and t.owner_id = ?
+                select t.title, t.due_date, 'CRM', d.account_id, d.account_name
+                from marts.fct_crm_tasks t left join marts.dim_accounts d using (account_id)
+                where t.is_open_at_as_of and t.owner_id = ?
                 order by 2, 1 limit 200
                 """, [user_id, user_id])
             accounts = self._rows(con, """
@@ -129,14 +131,14 @@ class Reader:
             tasks = self._rows(con, """
                 select title, due_date, status, 'Steward' as source from ops.tasks where account_id = ?
                 union all
-                select title, cast(due_at as date), case when completed_at is null then 'open' else 'done' end, 'CRM'
-                from staging.stg_crm__tasks where account_id = ?
+                select title, due_date, case when is_open_at_as_of then 'open' else 'done' end, 'CRM'
+                from marts.fct_crm_tasks where account_id = ?
                 order by 2 desc limit 50
                 """, [account_id, account_id])
             touchpoints = self._rows(con, """
-                select t.occurred_at, t.channel, t.sentiment, m.name as who from staging.stg_crm__touchpoints t
-                left join staging.stg_crm__team m using (user_id) where t.account_id = ?
-                order by t.occurred_at desc limit 30
+                select occurred_at, channel, sentiment, user_name as who from marts.fct_touchpoints
+                where account_id = ?
+                order by occurred_at desc limit 30
                 """, [account_id])
             return {"account": found[0], "health": health, "mrr": mrr, "alerts": alerts, "tasks": tasks,
                     "touchpoints": touchpoints, "as_of": self.as_of(con)}

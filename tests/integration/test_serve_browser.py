@@ -35,14 +35,6 @@ from tests.support.browser import chromium
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
-def publish_analyst_copy(ws: Path) -> Path:
-    """Stand-in for the run's publish step (issue 18): copy the checkpointed warehouse."""
-    target = analyst_copy_path(ws / "warehouse.duckdb")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ws / "warehouse.duckdb", target)
-    return target
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,7 +45,7 @@ def _free_port() -> int:
 def served(generated_workspace, tmp_path_factory):
     ws = tmp_path_factory.mktemp("serve") / "ws"
     shutil.copytree(generated_workspace, ws, ignore=shutil.ignore_patterns("prefect"))
-    publish_analyst_copy(ws)
+    assert analyst_copy_path(ws / "warehouse.duckdb").is_file()  # the run published it; serve reads only that
     port = _free_port()
     log = (ws.parent / "serve.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--port", str(port), "--workspace", str(ws)],
