@@ -195,7 +195,7 @@ def test_expired_and_tampered_links_are_refused_with_a_clear_page(served, page, 
 
 def test_csm_page_and_account_page(served, page, state):
     copy = duckdb.connect(str(analyst_copy_path(served["ws"] / "warehouse.duckdb")), read_only=True)
-    user_id, name = copy.execute("select user_id, name from staging.stg_crm__team where lower(email) = ?",
+    user_id, name = copy.execute("select user_id, display_name from marts.dim_team where lower(email) = ?",
                                  [state["recipient"]]).fetchone()
     owned = copy.execute("select count(*) from marts.dim_accounts where owner_csm_id = ?", [user_id]).fetchone()[0]
     copy.close()
