@@ -229,7 +229,9 @@ def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) ->
 
     scheduled_at = datetime.now(timezone.utc)  # the run's clock for send windows, passed in explicitly
     try:  # held from here, so a second run fails in a second, not after its warm-up
-        with run_lock(cfg.path("workspace"), as_of):
+        with run_lock(cfg.path("workspace"), as_of) as lock:
+            if lock.stale_from:
+                console.print(f"[yellow]![/] took over the run lock of pid {lock.stale_from}, which is gone")
             return _run_locked(cfg, as_of, verbose, full_refresh, scheduled_at)
     except RunLockHeld as exc:
         _fail(str(exc))
