@@ -306,9 +306,16 @@ def report(
 
     Example: steward report nrr --as-of 2026-06-30 --send
     """
+    from flows.runlock import RunLockHeld, run_lock
+
     cfg = build_config(config, workspace)
-    _prepare_runtime(cfg, verbose=False, prefect=True)
-    _reports(cfg, _parse_date(as_of), [name], send)
+    day = _parse_date(as_of)
+    try:  # it opens the warehouse (and --send writes the outbox): never beside a run
+        with run_lock(cfg.path("workspace"), day, what="a report"):
+            _prepare_runtime(cfg, verbose=False, prefect=True)
+            _reports(cfg, day, [name], send)
+    except RunLockHeld as exc:
+        _fail(str(exc))
     if send:
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 
