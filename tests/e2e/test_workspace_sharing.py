@@ -21,12 +21,14 @@ DAY1, DAY2, DAY3 = "2026-06-29", "2026-06-30", "2026-07-01"
 LAST_RUN = "select max(as_of)::varchar from ops.runs where status = 'succeeded'"
 
 
-def cli(*args: str, ws: Path, api: str, **env: str) -> list[str]:
+def cli(*args: str, ws: Path, api: str) -> list[str]:
     return [sys.executable, "-m", "flows", *args, "--workspace", str(ws)]
 
 
 def env_for(api: str, **extra: str) -> dict:
-    return {**os.environ, "PREFECT_API_URL": api, "COLUMNS": "200", **extra}
+    """A user's environment: Prefect's log level is the CLI's default (the suite sets WARNING)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_LOGGING_LEVEL"}
+    return {**env, "PREFECT_API_URL": api, "COLUMNS": "200", **extra}
 
 
 def steward(*args: str, ws: Path, api: str, timeout: int = 600, **extra: str) -> subprocess.CompletedProcess:
