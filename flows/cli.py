@@ -235,7 +235,9 @@ def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) ->
 
     scheduled_at = datetime.now(timezone.utc)  # the run's clock for send windows, passed in explicitly
     try:  # held from here, so a second run fails in a second, not after its warm-up
-        with run_lock(cfg.path("workspace"), as_of):
+        with run_lock(cfg.path("workspace"), as_of) as lock:
+            if lock.stale_from:
+                console.print(f"[yellow]![/] took over the run lock of pid {lock.stale_from}, which is gone")
             return _run_locked(cfg, as_of, verbose, full_refresh, scheduled_at)
     except RunLockHeld as exc:
         _fail(str(exc))
@@ -310,9 +312,16 @@ def report(
 
     Example: steward report nrr --as-of 2026-06-30 --send
     """
+    from flows.runlock import RunLockHeld, run_lock
+
     cfg = build_config(config, workspace)
-    _prepare_runtime(cfg, verbose=False, prefect=True)
-    _reports(cfg, _parse_date(as_of), [name], send)
+    day = _parse_date(as_of)
+    try:  # it opens the warehouse (and --send writes the outbox): never beside a run
+        with run_lock(cfg.path("workspace"), day, what="a report"):
+            _prepare_runtime(cfg, verbose=False, prefect=True)
+            _reports(cfg, day, [name], send)
+    except RunLockHeld as exc:
+        _fail(str(exc))
     if send:
         console.print("queued: `steward deliver` (or the next `steward run`) sends it")
 

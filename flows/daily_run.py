@@ -240,10 +240,11 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
         stage("publish analyst copy")
+        summary.status = "succeeded"  # recorded before publishing, so the copy shows this run finished
+        _record(warehouse, run_id, summary)
         summary.published = asdict(publish_analyst_copy(warehouse, config.publish.schemas,
                                                         config.publish.exclude_columns, run_id))
         stage("done")
-        summary.status = "succeeded"
     except BaseException as exc:
         summary.status, summary.failed_stage, summary.error = "failed", stage.current, one_line(exc)
         if opened and not isinstance(exc, KeyboardInterrupt):  # unopened: the outbox is out of reach too

@@ -57,7 +57,7 @@ def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_colu
     # (dbt's adapter) already has open read-write.
     con = connect(warehouse)
     try:
-        con.execute(f"attach '{tmp}' as analyst")
+        con.execute("attach '" + str(tmp).replace("'", "''") + "' as analyst")
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_catalog = current_database() and list_contains(?, table_schema) order by 1, 2",

@@ -53,6 +53,17 @@ def _run_to_end(api: httpx.Client, deployment_id: str, parameters: dict, timeout
     raise AssertionError(f"flow run {run_id} did not finish in {timeout:.0f} s: {state['state']}")
 
 
+def _scheduled_deployments(api: httpx.Client, wanted: set[str], timeout: float = 120) -> set[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = api.post("/flow_runs/filter", json={
+            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}, "limit": 200}).json()
+        have = {r["deployment_id"] for r in runs} & wanted
+        if have == wanted or time.monotonic() > deadline:
+            return have
+        time.sleep(2)
+
+
 def test_readme_deploy_steps_run_the_daily_and_a_report_deployment(tmp_path):
     ws = tmp_path / "ws"
     gen = subprocess.run([sys.executable, "-m", "flows", "generate", "--accounts", "20", "--months", "3",
@@ -95,6 +106,10 @@ def test_readme_deploy_steps_run_the_daily_and_a_report_deployment(tmp_path):
             artifacts = api.post("/artifacts/filter", json={
                 "artifacts": {"flow_run_id": {"any_": [daily["id"]]}}}).json()
             summary = next(a for a in artifacts if a["key"] == "steward-run-summary")
+            # The server's scheduler has put each deployment's next runs on the calendar (with
+            # sqlalchemy 2.1 it fails and no scheduled run is ever created).
+            scheduled = _scheduled_deployments(api, set(d["id"] for d in found.values()))
+            assert scheduled == {d["id"] for d in found.values()}, (scheduled, server.log.read_text()[-3000:])
             assert summary["type"] == "markdown"
             assert f"Steward run for {AS_OF}: succeeded" in summary["data"]
             assert "| dbt build |" in summary["data"] and "| accounts | 20 |" in summary["data"]

@@ -97,5 +97,7 @@ def test_a_gate_error_stops_the_run_before_dbt(prefect_harness, cfg, minimal_lan
     f.write_text(f.read_text().replace("A4,Delta", ",Delta"))
     with pytest.raises(GateError, match="crm/accounts.csv row 4 column account_id"):
         daily_run_for(cfg, date(2026, 3, 15))
-    assert q(cfg, "select count(*) from ops.outbox") == [(0,)]
+    # No customer or CSM mail; only the data team's note about this failure (stage and cause).
+    assert q(cfg, "select category, to_email, subject from ops.outbox") == [
+        ("run_failure", "data-team@example.com", "Steward run for 2026-03-15 failed in quality gate")]
     assert q(cfg, "select status from ops.runs") == [("failed",)]

@@ -40,8 +40,10 @@ def travelled(prefect_harness, tmp_path_factory):
     from flows.daily_run import daily_run_for
     from flows.warehouse import session
 
+    # All six days' files land on day 1: the gate's "future" (after as_of + grace) must span them.
     cfg = fresh_generated(tmp_path_factory.mktemp("travel"), accounts=120, as_of=GENERATED_AS_OF,
-                          alerts={"task_overdue": {"realert_days": REMIND_EVERY}})
+                          alerts={"task_overdue": {"realert_days": REMIND_EVERY}},
+                          run={"future_grace_days": DAYS})
     first = travel(cfg, FIRST, 1)
     # alerts whose condition lasts (a CSM's record, an unpaid invoice, the cadence) for the actions
     acked = _pick(cfg, "rule = 'csm_late_tasks'")
@@ -139,7 +141,7 @@ def test_phase_history_has_one_current_stay_per_account(travelled):
 def test_sixty_days_on_500_accounts(prefect_harness, tmp_path):
     """The issue's time-travel run; numbers go to bench/results/time_travel-<date>.json."""
     as_of = date(2026, 6, 30)
-    cfg = fresh_generated(tmp_path, accounts=500, as_of=as_of, months=12)
+    cfg = fresh_generated(tmp_path, accounts=500, as_of=as_of, months=12, run={"future_grace_days": 60})
     stats = travel(cfg, as_of - timedelta(days=59), 60)
     out = REPO_ROOT / "bench" / "results" / f"time_travel-{date.today()}.json"
     out.write_text(json.dumps(stats.as_dict(), indent=2, default=str) + "\n")
