@@ -583,6 +583,15 @@ class Revenue(_Section):
     history_start: str | None = Field(
         None, pattern=r"^\d{4}-\d{2}-\d{2}$",
         description="First month reported in fct_mrr (YYYY-MM-DD); None: the first subscription month.")
+
+    @field_validator("history_start", mode="before")
+    @classmethod
+    def _history_start_text(cls, v: Any) -> Any:
+        """Unquoted in YAML (or in STEWARD_REVENUE__HISTORY_START) a date is a date: take it as text."""
+        import datetime as dt
+
+        return v.isoformat() if isinstance(v, dt.date) else v
+
     churn_tolerance_logo_pct: float = Field(
         2.0, ge=0, le=100, description="Monthly logo churn rate (%) above which a period is flagged.")
     churn_tolerance_revenue_pct: float = Field(
