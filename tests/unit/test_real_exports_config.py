@@ -66,8 +66,8 @@ def test_own_segments_must_be_used_everywhere_config_names_a_segment(tmp_path):
     with pytest.raises(ConfigError) as exc:
         _load(tmp_path, "enumerations:\n  segments: [strategic, scale]\nownership:\n  pooled_segments: [smb]\n")
     msg = str(exc.value)
-    assert "segments must be among enumerations.segments (strategic, scale)" in msg
-    assert "ownership.pooled_segments names 'smb'" in msg
+    assert "a segment must be one of enumerations.segments ('strategic' or 'scale')" in msg
+    assert "`ownership.pooled_segments.0` is 'smb'" in msg
     # a default that names a segment the company does not have is dropped, not an error
     cfg = _load(tmp_path, "enumerations:\n  segments: [strategic, scale]\n")
     assert cfg.ownership.pooled_segments == [] and cfg.campaigns.pooled_reach_out.segments == []
