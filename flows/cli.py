@@ -455,6 +455,8 @@ def sql(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Every row as CSV on stdout; text a spreadsheet would run "
+                                                        "as a formula is prefixed with '.")] = False,
 ) -> None:
     """Query the analyst copy (what the last successful run published) and print the result.
 
@@ -474,9 +476,19 @@ def sql(
         with duckdb.connect(str(path), read_only=True) as con:
             cur = con.execute(query)
             cols = [d[0] for d in cur.description]
-            rows = cur.fetchmany(limit)
+            rows = cur.fetchall() if csv_out else cur.fetchmany(limit)
     except duckdb.Error as exc:
         _fail(f"query failed: {str(exc).splitlines()[0]}")
+    if csv_out:
+        import csv
+        import sys
+
+        from flows.quality.contract_rules import neutralise_cell
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerows([neutralise_cell(v) for v in r] for r in rows)
+        return
     table = Table(*cols)
     for r in rows:
         table.add_row(*["" if v is None else str(v) for v in r])

@@ -621,6 +621,15 @@ class Revenue(_Section):
     history_start: str | None = Field(
         None, pattern=r"^\d{4}-\d{2}-\d{2}$",
         description="First month reported in fct_mrr (YYYY-MM-DD); None: the first subscription month.")
+
+    @field_validator("history_start", mode="before")
+    @classmethod
+    def _history_start_text(cls, v: Any) -> Any:
+        """Unquoted in YAML (or in STEWARD_REVENUE__HISTORY_START) a date is a date: take it as text."""
+        import datetime as dt
+
+        return v.isoformat() if isinstance(v, dt.date) else v
+
     churn_tolerance_logo_pct: float = Field(
         2.0, ge=0, le=100, description="Monthly logo churn rate (%) above which a period is flagged.")
     churn_tolerance_revenue_pct: float = Field(
@@ -1010,11 +1019,12 @@ class Config(_Section):
             if value is None:
                 return
             names = list(value)
-            unknown = [n for n in names if n not in known]
+            unknown = [(i, n) for i, n in enumerate(names) if n not in known]
             if not unknown:
                 return
             if field in owner.model_fields_set:
-                problems.append(f"{key} names {', '.join(map(repr, unknown))}")
+                problems.extend(f"`{key}.{n}`" if isinstance(value, dict) else f"`{key}.{i}` is {n!r}"
+                                for i, n in unknown)
                 return
             kept = [n for n in names if n in known]
             setattr(owner, field, {k: value[k] for k in kept} if isinstance(value, dict) else kept)
@@ -1023,19 +1033,21 @@ class Config(_Section):
         check(self.ownership, "named_csms", "ownership.named_csms")
         check(self.campaigns.pooled_reach_out, "segments", "campaigns.pooled_reach_out.segments")
         check(self.health, "cadence_days", "health.cadence_days")
-        for pb in self.playbooks:
-            check(pb.trigger, "segments", f"playbooks.{pb.name}.trigger.segments")
-        for c in self.campaigns.bulk:
-            check(c.audience, "segments", f"campaigns.bulk.{c.name}.audience.segments")
-        for sv in self.surveys.adhoc:
-            check(sv.audience, "segments", f"surveys.adhoc.{sv.name}.audience.segments")
+        for i, pb in enumerate(self.playbooks):
+            check(pb.trigger, "segments", f"playbooks.{i}.trigger.segments")
+        for i, c in enumerate(self.campaigns.bulk):
+            check(c.audience, "segments", f"campaigns.bulk.{i}.audience.segments")
+        for i, sv in enumerate(self.surveys.adhoc):
+            check(sv.audience, "segments", f"surveys.adhoc.{i}.audience.segments")
         for phase, days in self.health.cadence_days_by_phase.items():
             for seg in (days if isinstance(days, dict) else {}):
                 if seg not in known:
-                    problems.append(f"health.cadence_days_by_phase.{phase} names {seg!r}")
+                    problems.append(f"`health.cadence_days_by_phase.{phase}.{seg}`")
         if problems:
-            raise ValueError("segments must be among enumerations.segments ("
-                             + ", ".join(self.enumerations.segments) + "): " + "; ".join(problems))
+            segs = [repr(s) for s in self.enumerations.segments]
+            allowed = segs[0] if len(segs) == 1 else ", ".join(segs[:-1]) + " or " + segs[-1]
+            raise ValueError("a segment must be one of enumerations.segments (" + allowed + "): "
+                             + "; ".join(problems))
         return self
 
     def path(self, name: str) -> Path:

@@ -36,9 +36,19 @@ def precision_recall(flagged: np.ndarray, label: np.ndarray) -> tuple[float | No
 
 
 def decile_lift(risk: np.ndarray, label: np.ndarray) -> float | None:
-    """Churn rate in the riskiest 10% over the overall churn rate (ties broken by a stable sort)."""
+    """Churn rate in the riskiest 10% over the overall churn rate.
+
+    Accounts tied at the decile's boundary share the remaining places evenly (the expected rate
+    over every order of the ties), so a constant predictor has a lift of exactly 1: no input
+    order can make a score look predictive.
+    """
     label = label.astype(bool)
+    risk = np.asarray(risk, dtype=float)
     if len(label) < 10 or not label.any():
         return None
-    top = np.argsort(-risk, kind="stable")[: max(1, len(risk) // 10)]
-    return float(label[top].mean() / label.mean())
+    k = max(1, len(risk) // 10)
+    boundary = np.sort(risk)[::-1][k - 1]
+    above, tied = risk > boundary, risk == boundary
+    places = k - int(above.sum())
+    churners = label[above].sum() + places * label[tied].sum() / tied.sum()
+    return float((churners / k) / label.mean())

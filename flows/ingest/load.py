@@ -107,6 +107,32 @@ def check_header(table: Table, path: Path, columns: list[str]) -> None:
     )
 
 
+_FAMILIES = {"VARCHAR": "text", "BOOLEAN": "boolean", "DATE": "time", "TIME": "time"}
+
+
+def _family(dtype: str) -> str:
+    base = dtype.split("(")[0].upper()
+    if base.startswith("TIMESTAMP"):
+        return "time"
+    return _FAMILIES.get(base, "number" if base in (
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+        "FLOAT", "DOUBLE", "DECIMAL", "REAL") else base.lower())
+
+
+def check_types(con: duckdb.DuckDBPyConnection, table: Table, path: Path, columns: list[tuple[str, str]]) -> None:
+    """A file whose column changed kind (text where earlier files had numbers) is named, with both types."""
+    raw = dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema='raw' and table_name=?",
+        [table.name]).fetchall())
+    for name, dtype in columns:
+        have = raw.get(name)
+        if have is None or _family(have) == "text" or _family(have) == _family(dtype):
+            continue
+        raise LandingError(f"{path}: column `{name}` is {dtype} in this file but {have} in the {table.name} "
+                           f"already loaded (raw.{table.name}): its type changed between files; re-export it as "
+                           f"{have}, or as text in every file")
+
+
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[tuple[str, str]]) -> None:
     """Create raw.<table> with every contract column, then add any new column this file brings.
 
@@ -148,6 +174,7 @@ def load_file(
                                f"{str(exc).splitlines()[0]}") from None
     check_header(table, path, [c for c, _ in columns])
     ensure_raw_table(con, table, columns)
+    check_types(con, table, path, columns)
     con.execute("begin transaction")
     try:
         if replace:
@@ -178,9 +205,15 @@ def load_new_parquet(
     a daily run's new partitions cost one commit instead of one per file.
     """
     table = TABLES[table_name]
+    schemas = {}
     for path, _, _ in files:  # reading each footer gives file-named errors before any write
-        check_header(table, path, [c for c, _ in file_columns(con, path)])
-    ensure_raw_table(con, table, file_columns(con, files[0][0]))
+        schemas[path] = file_columns(con, path)
+        check_header(table, path, [c for c, _ in schemas[path]])
+    # schema evolution: a later partition may add a column (every file's columns are added);
+    # a column whose type changed so it no longer casts is named, not left to a binder error
+    for path, cols in schemas.items():
+        ensure_raw_table(con, table, cols)
+        check_types(con, table, path, cols)
     paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p, _, _ in files)
     rel = {str(p): r for p, r, _ in files}
     con.execute("begin transaction")

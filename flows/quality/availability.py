@@ -16,7 +16,7 @@ from flows.ingest.contract import TABLES
 
 # Per health component: the table it needs, and (optionally) a SQL condition its rows must meet.
 COMPONENT_SOURCES = {
-    "usage_depth": ("usage_events", "user_id is not null"),
+    "usage_depth": ("usage_events", "user_id is not null"),  # (table, condition) -> reason below
     "usage_breadth": ("usage_events", "feature in ({key})"),
     "sticky_features": ("usage_events", "feature in ({sticky})"),
     "usage_trend": ("usage_events", None),
@@ -26,6 +26,9 @@ COMPONENT_SOURCES = {
     "payment_health": ("invoices", None),
     "champion": ("contacts", None),
 }
+SKIP_REASONS = {"usage_depth": "usage_events carry no user ids",
+                "usage_breadth": "no health.key_features in usage_events",
+                "sticky_features": "no health.sticky_features in usage_events"}
 # Per alert rule: the tables its signal comes from (all must have rows for it to ever fire).
 RULE_SOURCES = {
     "health_dip": ("subscriptions",), "health_trend": ("subscriptions",),
@@ -119,7 +122,7 @@ def profile(con, config: Config) -> Profile:
         elif not p.tables[table]["rows"]:
             p.components[comp] = f"skipped: no {table}"
         elif cond and not _rows(con, table, cond.format(**fmt)):
-            p.components[comp] = f"skipped: no {table} rows with {cond.format(**fmt)}"
+            p.components[comp] = "skipped: " + SKIP_REASONS.get(comp, f"no {table} rows with {cond}")
         else:
             p.components[comp] = "active"
     for rule, settings in config.alerts.rules().items():

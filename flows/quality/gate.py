@@ -115,8 +115,11 @@ def sql_failures(con, rule: Rule, batch_id: str) -> list[Failure]:
             "select path from ops.load_ledger where table_name = ? and superseded_at is null", [t]).fetchall()]
         return [Failure(rule, ", ".join(files) or f"(no {t} file)", 0, "0 rows")] if empty else []
     if rule.check == "type":
+        bad = f"try_cast(\"{c}\" as {SQL_TYPES[rule.params[0]]}) is null"
+        if rule.params[0] == "integer":  # a cast rounds 2.5 to 3: a fraction is not an integer
+            bad += f" or try_cast(\"{c}\" as double) <> try_cast(try_cast(\"{c}\" as double) as bigint)"
         sql = (f"select _source_file, _source_row, \"{c}\" from raw.{t} where _batch_id = ? "
-               f"and \"{c}\" is not null and try_cast(\"{c}\" as {SQL_TYPES[rule.params[0]]}) is null")
+               f"and \"{c}\" is not null and ({bad})")
     elif rule.check == "unique":
         sql = (f"select _source_file, _source_row, \"{c}\" from (select *, count(*) over (partition by \"{c}\") n "
                f"from raw.{t} where _batch_id = ? and \"{c}\" is not null) where n > 1")
@@ -166,6 +169,20 @@ def extra_columns(con, table: str, batch_id: str) -> list[str]:
     return [c for c in extra if con.execute(
         f"select count(\"{c}\") from raw.{table} where _batch_id = ? "
         f"and _source_file not like '%/' || ? || '=%'", [batch_id, c]).fetchone()[0]]
+
+
+def formula_notes(con, table: str, batch_id: str) -> list[str]:
+    """Text that looks like a spreadsheet formula is kept (it is data) and said once per column."""
+    notes = []
+    for col in TABLES[table].columns:
+        if col.dtype != "string" or col.allowed or col.name.endswith("_id"):
+            continue
+        hits = con.execute(f"select count(*), min(_source_row) from raw.{table} where _batch_id = ? "
+                           f"and regexp_matches(cast(\"{col.name}\" as varchar), ?)", [batch_id, FORMULA]).fetchone()
+        if hits[0]:
+            notes.append(f"{hits[0]} {col.name} value(s) look like spreadsheet formulas (first at row {hits[1]}): "
+                         "kept as data, neutralised when written to CSV")
+    return notes
 
 
 def quarantine(con, table: str, failures: list[Failure], batch_id: str) -> int:
@@ -228,6 +245,7 @@ def check_table(con, table: str, batch_id: str, today: date) -> TableVerdict:
         verdict.notes.append(f"{fixed} timestamp(s) with a zone suffix normalised to UTC")
     for c in extra_columns(con, table, batch_id):
         verdict.notes.append(f"extra column `{c}` kept in raw.{table} (not in the contract)")
+    verdict.notes += formula_notes(con, table, batch_id)
     rules = table_rules(TABLES[table], today)
     failures = [f for r in rules if r.engine == "sql" for f in sql_failures(con, r, batch_id)]
     if verdict.rows_checked:

@@ -140,7 +140,7 @@ def test_clean_generated_dataset_passes_with_zero_quarantined(tmp_path):
 
 @pytest.mark.parametrize("old,new,rule,reason", [
     ("120000.00,USD,200", "12O000.00,USD,200", "subscriptions.amount:type", "amount must be a decimal (got '12O000.00')"),
-    (",USD,20,", ",USD,twenty,", "subscriptions.seats:type", "seats must be a integer (got 'twenty')"),
+    (",USD,20,", ",USD,twenty,", "subscriptions.seats:type", "seats must be an integer (got 'twenty')"),
     ("2025-05-20,,2026-05-20", "2025-02-30,,2026-05-20", "subscriptions.start_date:type", "got '2025-02-30'"),
     ("1500.00,USD", "-1500.00,USD", "subscriptions.amount:range", "amount must be between 0 and 100000000 (got '-1500.00')"),
     ("1500.00,USD", "900000000000.00,USD", "subscriptions.amount:range", "got '900000000000.00'"),
@@ -158,6 +158,18 @@ def test_bad_subscription_value_is_quarantined_with_rule_and_reason(gate, landin
     assert (file, got_rule) == (SUBS, rule) and reason in got_reason
     assert out.result.tables["subscriptions"].quarantined == 1
     assert f"{SUBS} row {row}" in out.result.tables["subscriptions"].examples[rule]
+
+
+@pytest.mark.parametrize("seats, ok", [("2.5", False), ("10.0", True), ("1e3", True), ("9e30", False)])
+def test_fractional_seats_are_quarantined_not_rounded(gate, landing, seats, ok):
+    edit(landing, SUBS, ",USD,10,", f",USD,{seats},")
+    out = gate()
+    if ok:
+        assert out.result.quarantined == 0
+        return
+    [(_, row, rule, reason)] = out.quarantined("subscriptions")
+    assert row == 2 and "subscriptions.seats:type" in rule  # 9e30 is out of range too
+    assert f"seats must be an integer (got '{seats}')" in reason
 
 
 def test_seats_zero_is_legitimate_for_add_on_plans_and_loads(gate, landing):
@@ -316,10 +328,19 @@ def test_one_megabyte_field_is_quarantined_with_a_shortened_example(gate, landin
 
 # --- text that is data, and text that is an attack ---------------------------------------------
 
-def test_formula_injection_is_quarantined(gate, landing):
-    edit(landing, ACCOUNTS, "Delta Ltd", "=cmd|' /C calc'!A0")
+def test_formula_looking_name_is_data_noted_and_neutralised_on_csv_not_quarantined(gate, landing):
+    """Dangerous only when pasted into a spreadsheet: dropping the account would drop its revenue."""
+    from flows.quality.contract_rules import neutralise_cell
+
+    name = "=cmd|' /C calc'!A0"
+    edit(landing, ACCOUNTS, "Delta Ltd", name)
     out = gate()
-    assert out.quarantined("accounts")[0][2] == "accounts.name:formula"
+    assert out.result.quarantined == 0
+    assert out.raw("select name from raw.accounts where account_id = 'A4'") == [(name,)]
+    assert out.raw("select count(*) from raw.subscriptions where account_id = 'A4'") == [(2,)]
+    assert out.result.tables["accounts"].notes == [
+        "1 name value(s) look like spreadsheet formulas (first at row 4): kept as data, neutralised when written to CSV"]
+    assert neutralise_cell(name) == "'" + name and neutralise_cell("Delta Ltd") == "Delta Ltd"
 
 
 @pytest.mark.parametrize("name", ["<script>alert('x')</script> Inc", "Café ☕ 🚀 Ltd", "شركة الأمل", "Plus+Minus -Co"])
@@ -348,8 +369,55 @@ def test_parquet_with_a_different_schema_quarantines_uncastable_values(gate, lan
     }))
     out = gate()
     [(_, row, rule, reason)] = out.quarantined("usage_events")
-    assert row == 2 and rule == "usage_events.event_id:type; usage_events.quantity:type"
-    assert "got 'two'" in reason and "got 'lots'" in reason
+    # event ids are text (string ids such as U-3f2a are legitimate); only the quantity is wrong
+    assert row == 2 and rule == "usage_events.quantity:type"
+    assert "got 'lots'" in reason and "must be a double" in reason
+
+
+def test_account_level_usage_with_string_event_ids_loads_every_row(gate, landing):
+    usage(landing, table=pa.table({
+        "event_id": ["U-3f2a", "U-00b1", "0007"], "account_id": ["A1", "A2", "A1"], "feature": ["f"] * 3,
+        "occurred_at": pa.array([1780000000] * 3, pa.timestamp("s")), "quantity": [1.0, 2.0, 3.0]}))
+    out = gate()
+    assert out.result.quarantined == 0
+    assert out.raw("select event_id, user_id from raw.usage_events order by event_id") == [
+        ("0007", None), ("U-00b1", None), ("U-3f2a", None)]
+
+
+def _partition(landing: Path, day: str, **extra) -> Path:
+    path = landing / f"product/usage_events/day={day}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = {"event_id": [f"{day}-1", f"{day}-2"], "account_id": ["A1", "A2"], "user_id": ["u1", "u2"],
+            "feature": ["reports"] * 2, "occurred_at": pa.array([1780000000] * 2, pa.timestamp("s")),
+            "quantity": [1.0, 2.0]}
+    pq.write_table(pa.table({**cols, **extra}), path)
+    return path
+
+
+def test_later_usage_partition_with_an_extra_column_loads(landing, tmp_path):
+    """New partitions load in one scan; the raw table must grow by every file's columns."""
+    from flows.ingest.flow import load_table
+
+    connect(tmp_path / "wh.duckdb").close()
+    files = [_partition(landing, "2026-06-01"), _partition(landing, "2026-06-02", country=["DE", "FR"])]
+    loaded = load_table(tmp_path / "wh.duckdb", landing, "usage_events", files, "B")
+    assert loaded.rows_loaded == 4 and loaded.files_new == 2
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        assert con.execute("select count(*), count(country) from raw.usage_events").fetchone() == (4, 2)
+
+
+def test_usage_partition_whose_column_changed_type_is_named(landing, tmp_path):
+    from flows.ingest.flow import load_table
+
+    connect(tmp_path / "wh.duckdb").close()
+    files = [_partition(landing, "2026-06-01"), _partition(landing, "2026-06-02", quantity=["1", "lots"])]
+    with pytest.raises(LandingError) as exc:
+        load_table(tmp_path / "wh.duckdb", landing, "usage_events", files, "B")
+    msg = str(exc.value)
+    assert "day=2026-06-02.parquet: column `quantity` is VARCHAR in this file but DOUBLE" in msg
+    assert "its type changed between files" in msg
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:  # nothing half-loaded
+        assert con.execute("select count(*) from raw.usage_events").fetchone() == (0,)
 
 
 def test_parquet_missing_a_column_is_an_error(landing, tmp_path):

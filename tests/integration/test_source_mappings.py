@@ -91,8 +91,9 @@ def test_foreign_export_reaches_mrr_and_health_by_config_alone(prefect_harness, 
                "where health_date = date '2026-03-15' order by 1")
     assert [h[0] for h in health] == ["0001", "0002", "0003"]
     assert all(h[2] == "support" and h[3] == "insufficient_data" for h in health)
-    # medium -> normal (load 1), critical -> urgent (4, open high): 100 - 10 * 5 - 20 = 30
-    assert health[0][1] == 30
+    # critical -> urgent: load 4 in the last 30 days and still open (high), the medium one (-> normal) is
+    # older than 30 days: 100 - 10 * 4 - 20 = 40
+    assert health[0][1] == 40
     assert q("select priority from staging.stg_support__support_tickets order by ticket_id") == [
         ("normal",), ("urgent",), ("low",)]
     con.close()

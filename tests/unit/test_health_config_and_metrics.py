@@ -19,7 +19,7 @@ def _load(tmp_path, text):
     ("health:\n  weights: {usage_depth: 0, support: 0}\n", ["health.weights", "sum to more than 0"]),
     ("health:\n  weights: {vibes: 3}\n", ["health.weights", "weights.vibes", "not a health component"]),
     ("health:\n  bands: {red_below: 80, green_from: 70}\n", ["health.bands", "red_below"]),
-    ("health:\n  cadence_days: {enterprise: 14, smb: 60}\n", ["health.cadence_days", "missing mid_market"]),
+    ("health:\n  cadence_days: {enterprise: 14, tiny: 60}\n", ["`health.cadence_days.tiny`", "enumerations.segments"]),
     ("health:\n  cadence_days: {enterprise: 0, mid_market: 30, smb: 60}\n", ["health.cadence_days.enterprise", "greater than 0"]),
     ("health:\n  cadence_days_by_phase: {at_risk: 7}\n", ["health.cadence_days_by_phase", "at_risk"]),
     ("health:\n  cadence_days_by_phase: {risk: {startup: 7}}\n", ["health.cadence_days_by_phase", "startup"]),
