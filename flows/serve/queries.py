@@ -83,7 +83,7 @@ class Reader:
             tasks = self._rows(con, """
                 select t.title, t.due_date, 'Steward' as source, d.account_id, d.account_name
                 from ops.tasks t left join marts.dim_accounts d using (account_id)
-                where t.status = 'open' and t.owner_id = ?
+                where t.status = 'open' and not coalesce(t.shadow, false) and t.owner_id = ?
                 union all
                 select t.title, t.due_date, 'CRM', d.account_id, d.account_name
                 from marts.fct_crm_tasks t left join marts.dim_accounts d using (account_id)
@@ -129,7 +129,8 @@ class Reader:
                 limit 50
                 """, [account_id])
             tasks = self._rows(con, """
-                select title, due_date, status, 'Steward' as source from ops.tasks where account_id = ?
+                select title, due_date, status, 'Steward' as source from ops.tasks
+                where account_id = ? and not coalesce(shadow, false)
                 union all
                 select title, due_date, case when is_open_at_as_of then 'open' else 'done' end, 'CRM'
                 from marts.fct_crm_tasks where account_id = ?

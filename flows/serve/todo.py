@@ -26,7 +26,7 @@ def add_buttons(con: duckdb.DuckDBPyConnection, config: Config, as_of: date, pai
         if who is None:
             continue
         tasks = con.execute(
-            "select t.task_id, t.title, t.due_date from ops.tasks t where t.owner_id = ? and t.status = 'open' "
+            "select t.task_id, t.title, t.due_date from ops.tasks t where t.owner_id = ? and t.status = 'open' and not coalesce(t.shadow, false) "
             "and t.created_as_of <= ? and t.due_date <= ? order by t.due_date, t.task_id",
             [who[0], as_of, as_of + timedelta(days=DUE_WITHIN_DAYS)]).fetchall()
         content.actions = [(f"{title} (due {due:%-d %b})", [("Mark done", links.task_done_url(config, task_id))])

@@ -61,4 +61,8 @@ def test_shadow_day_then_live_day(prefect_harness, tmp_path):
     assert new_alerts == q("select count(*) from ops.alerts where first_as_of = ?", LIVE_DAY)[0][0]
     assert new_alerts < shadow_alerts
     assert q("select count(*) from ops.outbox where category = 'shadow_summary'")[0][0] == 1
+    # a shadow run's tasks were never given to anyone: they feed no to-do and no task alert live
+    assert q("select count(*) from ops.tasks where shadow")[0][0] > 0
+    assert q("select count(*) from intermediate.int_tasks__all t join ops.tasks o using (task_id) "
+             "where o.shadow")[0][0] == 0
     con.close()

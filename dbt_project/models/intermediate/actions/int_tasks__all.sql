@@ -23,6 +23,8 @@ steward as (
         source
     from {{ source('ops', 'tasks') }}
     where status <> 'cancelled'
+        -- a shadow run's tasks were never given to anyone: no to-do, no task alert after going live
+        and not coalesce(shadow, false)
         -- only what earlier days created: the reconcilers add today's tasks after this build, and
         -- a rerun of the day must see the same state as its first run (no new alerts on a rerun)
         and created_as_of < {{ as_of_date() }}
