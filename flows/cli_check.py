@@ -76,7 +76,7 @@ def report(console: Console, check, landing: Path, cfg: Config, as_json_out: boo
         console.print(t)
     for w in check.profile.warnings:
         console.print(f"  [yellow]![/] {escape(w)}")
-    console.print(f"data docs: {check.gate.docs}")
+    console.print(f"quality page: {check.gate.docs}")
     if check.gate.quarantined:
         console.print(f"[yellow]![/] {check.gate.quarantined:,} row(s) would be quarantined")
         return 1

@@ -81,7 +81,7 @@ def print_summary(summary: dict, seconds: float) -> None:
         for note in q.get("notes", []):
             t.add_row("", escape(note))
         if q.get("docs"):
-            t.add_row("data docs", q["docs"])
+            t.add_row("quality page", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
     ph = summary.get("phases")
     if ph:

@@ -45,7 +45,7 @@ def gate_task(config: Config, batch_id: str, as_of: date) -> GateResult:
             rep.note(f"{rule_id}: {n:,} row(s) quarantined, e.g. {v.examples[rule_id]}")
         for note in v.notes:
             rep.note(f"{name}: {note}")
-    docs = f"data docs: {result.docs}" if result.docs else "no data docs yet"
+    docs = f"quality page: {result.docs}" if result.docs else "no quality page yet"
     rep.done(f"{result.rows_checked:,} rows checked, {result.quarantined:,} quarantined; {docs}")
     return result
 

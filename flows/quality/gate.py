@@ -276,11 +276,16 @@ def run_gate(con: duckdb.DuckDBPyConnection, batch_id: str, today: date | None =
                    for t in tables)
     if has_rows:
         suites.use_docs_dir(docs_dir)
-    index = docs_dir / "index.html" if docs_dir else None
+    # Steward's own page (flows/quality/page.py) beside GX's data docs, which need the internet
+    index = docs_dir.parent / "index.html" if docs_dir else None
     result = GateResult(docs=str(index) if index and (has_rows or index.exists()) else None)
     for table in tables:
         result.tables[table] = check_table(con, table, batch_id, today)
     if has_rows:
         suites.build_docs()
+        if index:
+            from flows.quality import page
+
+            page.write(result, batch_id, today, index)
     result.seconds = time.perf_counter() - started
     return result

@@ -454,19 +454,20 @@ def test_a_batch_with_nothing_new_keeps_the_last_data_docs(landing, tmp_path):
     """A rerun loads nothing: the gate checks 0 rows without building a GX context or new docs."""
     from flows.quality import suites
 
-    docs = tmp_path / "docs"
+    docs = tmp_path / "quality" / "data_docs"
     con = connect(tmp_path / "wh.duckdb")
     for table, files in discover(landing).files.items():
         for p in files:
             load_file(con, table, p, p.relative_to(landing).as_posix(), content_hash(p), "B")
     first = run_gate(con, "B", today=TODAY, docs_dir=docs)
-    index = docs / "index.html"
+    index = docs.parent / "index.html"  # Steward's own page, beside GX's data docs
     assert first.rows_checked == 12 and first.docs == str(index) and index.exists()
+    assert (docs / "index.html").exists()
     built_at = index.stat().st_mtime_ns
     suites._STATE["docs"] = None  # as in a fresh process: nothing bound to the docs folder yet
     again = run_gate(con, "B2", today=TODAY, docs_dir=docs)
     assert again.rows_checked == 0 and again.quarantined == 0
     assert again.docs == str(index) and index.stat().st_mtime_ns == built_at
     assert suites._STATE["docs"] is None  # use_docs_dir was never called
-    assert run_gate(con, "B3", today=TODAY, docs_dir=tmp_path / "none").docs is None
+    assert run_gate(con, "B3", today=TODAY, docs_dir=tmp_path / "none" / "data_docs").docs is None
     con.close()

@@ -34,6 +34,12 @@ def test_run_quarantines_bad_rows_and_html_names_come_out_escaped(prefect_harnes
     casey = next(p for p in cfg.path("outbox").rglob("*.html") if "casey" in p.name).read_text()
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Sons" in casey and "<script>" not in casey
     assert (cfg.path("workspace") / "quality" / "data_docs" / "index.html").exists()
+    # Steward's own quality page works offline: no script, no remote asset; dates read as dates
+    page = (cfg.path("workspace") / "quality" / "index.html").read_text(encoding="utf-8")
+    assert summary["quality"]["docs"].endswith("quality/index.html")
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert "must exist in accounts.account_id" in page and "1 quarantined" in page
+    assert "must be &gt;= 1990-01-01" in page and "&lt;script&gt;" not in page.split("<body>")[0]
     # ... and in every report page that names the account (renewals, to-do lists, team)
     from flows.reports.flow import REPORT_NAMES, run_report
 
