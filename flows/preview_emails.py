@@ -137,8 +137,11 @@ def preview_emails(
     = None,
     workspace: Annotated[Optional[Path], typer.Option(
         "--workspace", "-w", help="Workspace folder (default .steward; env STEWARD_WORKSPACE).")] = None,
+    pages: Annotated[bool, typer.Option("--pages/--no-pages", help="Also screenshot every `steward serve` page "
+                                                                   "(into <out>/pages).")] = True,
 ) -> None:
-    """Screenshot one email of every kind in the outbox at desktop (800 px) and phone (375 px) width.
+    """Screenshot one email of every kind in the outbox, and every `steward serve` page, at desktop
+    (800 px) and phone (375 px) width: everything a person is shown, for review in one folder.
 
     Example: steward demo && steward preview-emails
     """
@@ -153,3 +156,12 @@ def preview_emails(
     for p in previews:
         console.print(f"  {p.kind:<32} {p.shots['desktop'].name}, {p.shots['phone'].name}")
     console.print(f"{len(previews)} email kinds, {2 * len(previews)} screenshots: {target / 'index.html'}")
+    if pages:
+        from flows.serve.links import LinkError
+        from flows.serve.screenshots import ScreenshotError, take_all
+
+        try:
+            shots = take_all(cfg, target / "pages")
+        except (LinkError, ScreenshotError) as exc:
+            _fail(f"web pages: {exc}")
+        console.print(f"{len(shots)} web page screenshots: {target / 'pages'}")
