@@ -583,6 +583,10 @@ class Delivery(_Section):
     from_email: EmailAddress = "steward@example.com"
     from_name: str = "Steward"
     reply_to: EmailAddress | None = None
+    csm_sender_domain: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$",
+        description="Customer mail comes from <the CSM's address before @>@<this domain> (one your SPF/DKIM "
+                    "cover, e.g. mail.example.com); unset: from from_email with the CSM's name.")
     send_budget: int = Field(1000, ge=0, description="Max messages sent per run.")
     sendgrid: SendGrid = SendGrid()
     safety: DeliverySafety = DeliverySafety()

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 import duckdb
 
 from flows.config import AUTOMATIC_CAMPAIGNS, BulkCampaign, CampaignEmail, Config
-from flows.actions.sender import csm_senders
+from flows.actions.sender import csm_senders, sender_address
 from flows.delivery.message import Message
 from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue_many
@@ -343,7 +343,8 @@ def queue_pending(con: duckdb.DuckDBPyConnection, config: Config, as_of: date,
         text, html = rendered[(subject, body)]
         messages.append(Message(key, f"campaign_{campaign}", email, subject, text, html, to_name,
                                 "marketing", as_of, headers=unsubscribe_headers(config, email),
-                                from_name=csm_name, reply_to=csm_email))
+                                from_name=csm_name, reply_to=csm_email,
+                                from_email=sender_address(csm_email, config.delivery.csm_sender_domain)))
         queued[campaign] += 1
     cancelled.update(_cancel(con, unconfigured))
     enqueue_many(con, messages)

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import duckdb
 
 from flows.config import Config, Playbook
-from flows.actions.sender import csm_senders
+from flows.actions.sender import csm_senders, sender_address
 from flows.delivery.message import Message
 from flows.serve.links import unsubscribe_headers
 from flows.delivery.outbox import enqueue
@@ -257,6 +257,7 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
                 queued += enqueue(con, Message(f"playbook:{rid}:{i}:{email.lower()}", f"playbook_{pb_name}", email,
                                                subject, text, html, name, kind, as_of, from_name=sender[0],
                                                reply_to=sender[1],
+                                               from_email=sender_address(sender[1], config.delivery.csm_sender_domain),
                                                headers=headers))
     return queued
 

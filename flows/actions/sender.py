@@ -19,6 +19,13 @@ SQL = """
 """
 
 
+def sender_address(csm_email: str | None, domain: str | None) -> str | None:
+    """The CSM's own From address on the configured sending domain (None: delivery.from_email)."""
+    if not csm_email or not domain or "@" not in csm_email:
+        return None
+    return f"{csm_email.split('@', 1)[0]}@{domain}"
+
+
 def csm_senders(con: duckdb.DuckDBPyConnection, account_id: str | None = None
                 ) -> dict[str, tuple[str | None, str | None]]:
     """account_id -> (CSM's name, CSM's email), for every account or one; (None, None) without a CSM.

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import duckdb
 
 from flows.config import AdhocSurvey, Config, SurveyEmail
-from flows.actions.sender import csm_senders
+from flows.actions.sender import csm_senders, sender_address
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.delivery.render import render
@@ -167,7 +167,8 @@ def _invite(con, config: Config, spec: SurveyEmail, kind: str, c: Candidate, sca
     csm_name, csm_email = csm_senders(con, c.account_id).get(c.account_id, (None, None))
     subject, text, html = render_invitation(config, spec, c, token, scale, as_of, csm_name)
     enqueue(con, Message(key, f"survey_{c.survey}", c.email, subject, text, html, c.contact_name, "marketing", as_of,
-                         from_name=csm_name, reply_to=csm_email, headers=unsubscribe_headers(config, c.email)))
+                         from_name=csm_name, reply_to=csm_email, headers=unsubscribe_headers(config, c.email),
+                         from_email=sender_address(csm_email, config.delivery.csm_sender_domain)))
     return True
 
 

@@ -62,6 +62,7 @@ class Message:
     # address stays, for SPF/DKIM) and their address as Reply-To; None keeps delivery's defaults
     from_name: str | None = None
     reply_to: str | None = None
+    from_email: str | None = None  # delivery.csm_sender_domain: the CSM's own address on that domain
 
     @property
     def message_id(self) -> str:
@@ -74,7 +75,7 @@ class Message:
         messages may share one provider request with a personalization per recipient."""
         h = hashlib.blake2b(digest_size=16)
         for part in (self.kind, self.category, self.subject, self.text_body, self.html_body,
-                     self.attachments_json() or "", self.from_name or "", self.reply_to or ""):
+                     self.attachments_json() or "", self.from_name or "", self.reply_to or "", self.from_email or ""):
             h.update(part.encode())
             h.update(b"\0")
         return h.hexdigest()
@@ -89,6 +90,6 @@ class Message:
         object.__setattr__(self, "subject", clean_header(self.subject))
         object.__setattr__(self, "to_email", clean_header(self.to_email))
         object.__setattr__(self, "headers", tuple((clean_header(k), clean_header(v)) for k, v in self.headers))
-        for name in ("to_name", "from_name", "reply_to"):
+        for name in ("to_name", "from_name", "reply_to", "from_email"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, clean_header(getattr(self, name)))

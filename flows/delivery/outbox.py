@@ -21,7 +21,7 @@ from flows.delivery.message import Attachment, Message
 from flows.delivery.transport import LookupUnavailable, SendStatus, Transport
 
 _COLUMNS = ("message_id, idempotency_key, kind, category, to_email, to_name, subject, "
-            "text_body, html_body, as_of, attachments, headers, from_name, reply_to")
+            "text_body, html_body, as_of, attachments, headers, from_name, reply_to, from_email")
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
@@ -32,10 +32,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, msg: Message) -> bool:
         return False
     con.execute(
         f"insert into ops.outbox ({_COLUMNS}, created_at, status) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'queued')",
         [msg.message_id, msg.idempotency_key, msg.kind, msg.category, msg.to_email, msg.to_name,
          msg.subject, msg.text_body, msg.html_body, msg.as_of, msg.attachments_json(), msg.headers_json(),
-         msg.from_name, msg.reply_to],
+         msg.from_name, msg.reply_to, msg.from_email],
     )
     return True
 
@@ -57,6 +57,7 @@ def enqueue_many(con: duckdb.DuckDBPyConnection, msgs: list[Message]) -> int:
         "headers": pa.array([m.headers_json() for m in msgs], pa.string()),
         "from_name": pa.array([m.from_name for m in msgs], pa.string()),
         "reply_to": pa.array([m.reply_to for m in msgs], pa.string()),
+        "from_email": pa.array([m.from_email for m in msgs], pa.string()),
     })
     con.register("_steward_new_messages", rows)
     try:
@@ -76,11 +77,11 @@ def suppress(con: duckdb.DuckDBPyConnection, email: str, reason: str, source: st
 
 def _load(row: tuple) -> Message:
     (_mid, key, kind, category, to_email, to_name, subject, text_body, html_body, as_of, att, headers, from_name,
-     reply_to) = row
+     reply_to, from_email) = row
     attachments = tuple(Attachment.from_json(a) for a in json.loads(att)) if att else ()
     extra = tuple(json.loads(headers).items()) if headers else ()
     return Message(key, category, to_email, subject, text_body, html_body, to_name, kind, as_of, attachments, extra,
-                   from_name, reply_to)
+                   from_name, reply_to, from_email)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def payload(msgs: Message | list[Message], from_email: str, from_name: str, repl
         raise ValueError("only messages with identical content can share a request")
     body: dict[str, Any] = {
         "personalizations": [_personalization(m) for m in batch],
-        "from": {"email": from_email, "name": msg.from_name or from_name},
+        "from": {"email": msg.from_email or from_email, "name": msg.from_name or from_name},
         "subject": msg.subject,
         "content": [{"type": "text/plain", "value": msg.text_body},
                     {"type": "text/html", "value": msg.html_body}],

@@ -64,6 +64,7 @@ class FileTransport:
         self.outdir = outdir
         self.sender = formataddr((from_name, from_email))
         self.from_email = from_email
+        self.from_name = from_name
         self.reply_to = reply_to
 
     def _stem(self, msg: Message) -> Path:
@@ -73,7 +74,8 @@ class FileTransport:
 
     def _eml(self, msg: Message) -> bytes:
         em = EmailMessage()
-        em["From"] = formataddr((msg.from_name, self.from_email)) if msg.from_name else self.sender
+        em["From"] = (formataddr((msg.from_name or self.from_name, msg.from_email or self.from_email))
+                      if msg.from_name or msg.from_email else self.sender)
         em["To"] = formataddr((msg.to_name or "", msg.to_email))
         if msg.reply_to or self.reply_to:
             em["Reply-To"] = msg.reply_to or self.reply_to

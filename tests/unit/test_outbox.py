@@ -117,3 +117,25 @@ def test_html_is_autoescaped_and_text_is_not():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;Labs" in html
     assert "R &amp; D" in html and "· A &amp; B" in html and 'href="https://x.test/?a=1&amp;b=&lt;2&gt;"' in html
     assert "<script>alert(1)</script>" in text
+
+
+def test_customer_mail_from_the_csms_address_on_the_sending_domain(con, tmp_path):
+    """delivery.csm_sender_domain: From is the CSM's own address on that domain, replies go to them;
+    it survives the outbox and reaches both transports."""
+    from flows.actions.sender import sender_address
+    from flows.delivery.sendgrid import payload
+
+    assert sender_address("aisha.khan@corp.example", "mail.example.com") == "aisha.khan@mail.example.com"
+    assert sender_address("aisha.khan@corp.example", None) is None and sender_address(None, "x.example") is None
+    own = Message("c1", "campaign_welcome", "pat@customer.example", "Welcome", "hi", "<p>hi</p>", "Pat", "marketing",
+                  date(2026, 3, 15), from_name="Aisha Khan", reply_to="aisha.khan@corp.example",
+                  from_email=sender_address("aisha.khan@corp.example", "mail.example.com"))
+    enqueue(con, own)
+    drain(con, FileTransport(tmp_path / "out", "steward@example.com", "Steward"), budget=10)
+    [eml] = (tmp_path / "out").rglob("*.eml")
+    parsed = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert parsed["From"] == "Aisha Khan <aisha.khan@mail.example.com>"
+    assert parsed["Reply-To"] == "aisha.khan@corp.example"
+    body = payload(own, "steward@example.com", "Steward", None, None)
+    assert body["from"] == {"email": "aisha.khan@mail.example.com", "name": "Aisha Khan"}
+    assert body["reply_to"] == {"email": "aisha.khan@corp.example"}
