@@ -8,6 +8,7 @@ wording here falls back to its title alone (never a dump).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from flows.reports.formatting import SEGMENT_LABELS, day, money, month_name, plural
@@ -143,20 +144,31 @@ def feature_dip(d: dict, names: Names, cur: str) -> tuple[str, str]:
     return f"Use of {feature} down {float(d['drop_pct']):.0f}%", text
 
 
+def churn_risk(d: dict, names: Names, cur: str) -> tuple[str, str]:
+    pct = round(100 * float(d["churn_probability"]))
+    drivers = d.get("drivers")
+    texts = [x["text"] for x in (json.loads(drivers) if isinstance(drivers, str) else drivers or [])]
+    text = (f"The churn model puts the chance this account churns within 90 days at {pct}% "
+            f"({d.get('churn_band')} risk).")
+    if texts:
+        text += " What moves it most: " + "; ".join(texts) + "."
+    return f"Churn risk {pct}% within 90 days", text
+
+
 RULES: dict[str, Wording] = {
     "health_dip": health_dip, "health_trend": health_trend, "renewal_window": renewal_window,
     "touchpoint_trend": touchpoint_trend, "champion_lost": champion_lost, "mrr_dip": mrr_dip,
     "churn_tolerance": churn_tolerance, "task_due": task_due, "task_overdue": task_overdue,
     "csm_late_tasks": csm_late_tasks, "payment_overdue": payment_overdue, "feature_dip": feature_dip,
+    "churn_risk": churn_risk,
 }
-
 
 
 RULE_LABELS = {
     "health_dip": "Health", "health_trend": "Health", "renewal_window": "Renewal",
     "touchpoint_trend": "Engagement", "champion_lost": "Champion", "mrr_dip": "Revenue",
     "churn_tolerance": "Churn", "feature_dip": "Usage", "task_due": "Tasks", "task_overdue": "Tasks",
-    "csm_late_tasks": "Team", "payment_overdue": "Billing",
+    "csm_late_tasks": "Team", "payment_overdue": "Billing", "churn_risk": "Churn risk",
 }
 
 

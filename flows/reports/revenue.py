@@ -114,8 +114,13 @@ def renewals(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD")
             "ARR up for renewal vs expected (next 12 months)", [f"{f['month']:%b %y}" for f in fc],
             [f["arr_up_for_renewal"] for f in fc], [f["expected_arr"] for f in fc], ("up for renewal", "expected"),
             symbol=symbol(currency).strip())))
-        r.notes.append("Expected ARR weights each renewal by its probability of renewing, lower for "
-                       "subscriptions set to cancel, past due or recently contracted.")
+        by_model = sum(int(f["count_model_weighted"] or 0) for f in fc)
+        r.notes.append("Expected ARR weights each renewal by its probability of renewing: "
+                       + (f"for {plural(by_model, 'renewal')} in the next 90 days, 1 minus the churn model's "
+                          "probability; for the others, the fixed rule (lower for subscriptions set to cancel, "
+                          "past due or recently contracted)." if by_model else
+                          "the fixed rule, lower for subscriptions set to cancel, past due or recently contracted "
+                          "(no churn model has scored these accounts)."))
     return r
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -142,4 +143,21 @@ class Reader:
                 order by occurred_at desc limit 30
                 """, [account_id])
             return {"account": found[0], "health": health, "mrr": mrr, "alerts": alerts, "tasks": tasks,
-                    "touchpoints": touchpoints, "as_of": self.as_of(con)}
+                    "touchpoints": touchpoints, "risk": self._churn_risk(con, account_id), "as_of": self.as_of(con)}
+
+    def _churn_risk(self, con, account_id: str) -> dict | None:
+        """The latest churn and expansion scores with their drivers; None before a model has scored."""
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                             "and table_name = 'fct_churn_risk'").fetchone()[0]
+        if not exists:
+            return None
+        rows = self._rows(con, """
+            select as_of, churn_probability, churn_band, churn_drivers, expansion_probability, expansion_band,
+                   model_version
+            from marts.fct_churn_risk where account_id = ? order by as_of desc limit 1
+            """, [account_id])
+        if not rows:
+            return None
+        risk = rows[0]
+        risk["drivers"] = [d["text"] for d in json.loads(risk.pop("churn_drivers") or "[]")]
+        return risk

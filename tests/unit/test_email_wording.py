@@ -55,6 +55,12 @@ CASES = [
                          "oldest_due_date": "2026-10-10"},
      "2 invoices unpaid, $1,380",
      "2 invoices totalling $1,380 are unpaid; the oldest was due on 10 Oct 2026, 52 days ago."),
+    ("churn_risk", {"churn_probability": 0.342, "churn_band": "high", "scored_on": "2026-11-30", "model_version": "v1",
+                    "drivers": '[{"feature": "events_30d_change", "text": "usage in 30 days -45% \u2191 churn risk"}, '
+                               '{"feature": "tickets_30d", "text": "ticket load in 30 days 9 \u2191 churn risk"}]'},
+     "Churn risk 34% within 90 days",
+     "The churn model puts the chance this account churns within 90 days at 34% (high risk). What moves it most: "
+     "usage in 30 days -45% ↑ churn risk; ticket load in 30 days 9 ↑ churn risk."),
 ]
 
 

@@ -22,6 +22,7 @@ select
         'churn_band': 'churn_band',
         'scored_on': 'cast(as_of as varchar)',
         'model_version': 'model_version',
+        'drivers': 'churn_drivers',
     }) }} as details
 from latest
 where churn_probability >= {{ alert_setting('churn_risk', 'min_probability') }}
