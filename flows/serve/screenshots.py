@@ -6,6 +6,7 @@ unsubscribed, done) are rendered from the same templates with the same data.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -44,13 +45,26 @@ def _shoot(url: str, out: Path, width: int, height: int) -> None:
         raise ScreenshotError(f"chromium wrote no screenshot of {url}")
 
 
-def _samples(reader: Reader) -> dict:
+def _survey_token(outbox: Path) -> str | None:
+    """A survey link's token, as a customer has it: from an invitation email in the outbox (the
+    analyst copy holds only its hash)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    for eml in sorted(outbox.rglob("survey_*.eml")):
+        body = BytesParser(policy=policy.default).parsebytes(eml.read_bytes()).get_body(("plain",))
+        found = re.search(r"/s/([A-Za-z0-9_\-]+)", body.get_content() if body else "")
+        if found:
+            return found.group(1)
+    return None
+
+
+def _samples(reader: Reader, outbox: Path) -> dict:
     con = duckdb.connect(str(reader.path), read_only=True)
     try:
         one = lambda sql: (con.execute(sql).fetchone() or (None,))[0]  # noqa: E731
         return {
-            "invitation": one("select token from ops.survey_invitations where response_id is null "
-                              "order by sent_as_of desc, invitation_id limit 1"),
+            "invitation": _survey_token(outbox),
             "alert": one("select alert_id from ops.alerts where status = 'open' and account_id is not null "
                          "order by severity, alert_id limit 1"),
             "task": one("select task_id from ops.tasks where status = 'open' order by due_date, task_id limit 1"),
@@ -90,7 +104,7 @@ def take_all(config: Config, folder: Path) -> list[Path]:
     if not reader.available():
         raise ScreenshotError(f"no analyst copy at {reader.path}; `steward run` publishes it")
     secret, day = links.secret(config), 86400
-    s = _samples(reader)
+    s = _samples(reader, config.path("outbox"))
     sign = lambda purpose, subject, ttl=day: tokens.issue(secret, purpose, subject, ttl)  # noqa: E731
     pages = {"home": "/"}
     if s["invitation"]:
