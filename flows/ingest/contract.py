@@ -25,6 +25,7 @@ class Column:
     max_length: int | None = None  # text columns; None -> the gate's default limit
     not_future: bool = False  # an event that already happened: not after the load date
     not_before: str | None = None  # another column of the row this value may not precede
+    pattern: tuple[str, str] | None = None  # (regex the whole value must match, the rule in words)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ TABLES: dict[str, Table] = {
             columns=(
                 _c("subscription_id", severity="error"), _c("account_id", references=ACCOUNT_FK),
                 _c("plan"), _c("billing_interval", allowed=("month", "year")),
-                _c("amount", "decimal", min=0, max=MAX_AMOUNT), _c("currency", max_length=3),
+                _c("amount", "decimal", min=0, max=MAX_AMOUNT), _c("currency", max_length=3, pattern=(r"^[A-Za-z]{3}$", "a three-letter currency code such as USD")),
                 _c("seats", "integer", min=0, max=MAX_SEATS), _c("start_date", "date"),
                 _opt("end_date", "date", not_before="start_date"),
                 _c("renewal_date", "date", nullable=True, not_before="start_date"),

@@ -72,8 +72,9 @@ def ragged_row(path: Path) -> str | None:
         width = len(next(reader, []))
         for row_no, row in enumerate(reader, start=1):
             if len(row) != width:
-                return (f"row {row_no} (line {reader.line_num}) has {len(row)} fields but the header has "
-                        f"{width}: an unquoted {dialect.delimiter!r} inside a value?")
+                why = (f"an unquoted {dialect.delimiter!r} inside a value?" if len(row) > width
+                       else "a row cut short, or a line break inside an unquoted value?")
+                return f"row {row_no} (line {reader.line_num}) has {len(row)} fields but the header has {width}: {why}"
     return None
 
 

@@ -14,6 +14,8 @@ from flows.ingest.contract import TABLES, Column, Table
 
 EARLIEST = date(1990, 1, 1)  # no date or timestamp in any export is older than this
 MAX_TEXT = 4096  # default length limit of a text value
+LATEST_YEARS = 30  # no date in any export is further than this after the load date
+ID_PATTERN = r"^(?!\s)[^\x00-\x1f\x7f]*(?<!\s)$"  # no control character, no space at either end
 SQL_TYPES = {"integer": "bigint", "decimal": "decimal(18, 2)", "double": "double",
              "date": "date", "timestamp": "timestamp", "boolean": "boolean"}
 # A value that a spreadsheet would execute: =cmd|..., =HYPERLINK(...), @SUM(...), +cmd|...
@@ -55,6 +57,7 @@ class Rule:
             "range": lambda: _range_words(p),
             "max_length": lambda: f"at most {p[0]:,} characters",
             "formula": lambda: "must not look like a spreadsheet formula (CSV injection)",
+            "pattern": lambda: f"must be {p[1]}",
             "order": lambda: f"must not be before {p[0]}",
             "unique": lambda: "the key must be unique within the batch",
             "reference": lambda: f"must exist in {p[0]}",
@@ -89,12 +92,21 @@ def column_rules(table: Table, col: Column, today: date) -> list[Rule]:
     if col.min is not None or col.max is not None:
         out.append(rule("range", "gx", col.min, col.max))
     if col.dtype in ("date", "timestamp"):
-        latest = today.isoformat() if col.not_future else None
-        out.append(rule("range", "gx", EARLIEST.isoformat(), latest))
+        # an event that happened is not after the load date; no date is centuries away (9999-12-31
+        # placeholders and typos such as 2206 would otherwise load and sit in every window)
+        latest = today if col.not_future else today.replace(year=today.year + LATEST_YEARS, day=min(today.day, 28))
+        out.append(rule("range", "gx", EARLIEST.isoformat(), latest.isoformat()))
     if col.not_before:
         out.append(rule("order", "gx", col.not_before))
     if col.dtype == "string":
         out.append(rule("max_length", "gx", col.max_length or MAX_TEXT))
+    if col.pattern:
+        out.append(rule("pattern", "gx", *col.pattern))
+    elif col.dtype == "string" and (col.name == table.key or col.references):
+        # an id with a control character or a stray space would join nothing and print badly: named,
+        # not silently trimmed (warn: the row is quarantined with this reason, the run goes on)
+        out.append(Rule(table.name, col.name, "pattern", "warn", "gx",
+                        (ID_PATTERN, "an id without control characters or leading/trailing spaces")))
     if col.references and col.references.split(".")[0] in TABLES:
         out.append(rule("reference", "sql", col.references))
     return out

@@ -75,6 +75,8 @@ def expectation_for(rule: Rule):
         return E.ExpectColumnValuesToBeInSet(column=col, value_set=list(rule.params), meta=meta)
     if rule.check == "max_length":
         return E.ExpectColumnValueLengthsToBeBetween(column=col, max_value=rule.params[0], meta=meta)
+    if rule.check == "pattern":
+        return E.ExpectColumnValuesToMatchRegex(column=col, regex=rule.params[0], meta=meta)
     if rule.check == "formula":
         return E.ExpectColumnValuesToNotMatchRegex(column=col, regex=FORMULA, meta=meta)
     if rule.check == "order":

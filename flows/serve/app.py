@@ -54,6 +54,17 @@ def templates(config: Config) -> Jinja2Templates:
     return pages
 
 
+
+def _read_as_sentences(alerts: list[dict]) -> None:
+    """Each alert's headline and sentence as the digests word them (flows/actions/alert_text.py),
+    not the rule's raw title."""
+    import json
+
+    from flows.actions.alert_text import describe
+
+    for a in alerts:
+        a["title"], a["sentence"] = describe(a["rule"], json.loads(a.get("details") or "{}"), a["title"], {})
+
 def create_app(config: Config) -> FastAPI:
     """The app for one workspace; the secret is read once here (a clear error if missing)."""
     secret = links.secret(config)
@@ -224,6 +235,7 @@ def create_app(config: Config) -> FastAPI:
         data = db.csm(c.subject)
         if data is None:
             return refuse(request, "unknown")
+        _read_as_sentences(data["alerts"])
         return page(request, "csm.html", **data, account_link=account_link)
 
     @app.get("/account/{token}", response_class=HTMLResponse)
@@ -236,6 +248,7 @@ def create_app(config: Config) -> FastAPI:
         data = db.account(c.subject)
         if data is None:
             return refuse(request, "unknown")
+        _read_as_sentences(data["alerts"])
         data["health_hist"] = list(reversed(data.pop("health")))
         data["mrr_hist"] = list(reversed(data["mrr"]))
         return page(request, "account.html", **data)

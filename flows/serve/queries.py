@@ -74,7 +74,7 @@ class Reader:
                 return None
             person = who[0]
             alerts = self._rows(con, """
-                select a.alert_id, a.severity, a.status, a.title, a.first_as_of, a.snoozed_until,
+                select a.alert_id, a.severity, a.status, a.title, a.rule, a.details, a.first_as_of, a.snoozed_until,
                        d.account_id, d.account_name
                 from ops.alerts a left join marts.dim_accounts d using (account_id)
                 where a.status in ('open', 'acknowledged', 'snoozed')
@@ -123,7 +123,7 @@ class Reader:
                 order by month desc limit 24
                 """, [account_id])
             alerts = self._rows(con, """
-                select severity, status, title, first_as_of, resolved_as_of from ops.alerts
+                select severity, status, title, rule, details, first_as_of, resolved_as_of from ops.alerts
                 where account_id = ?
                 order by status = 'resolved', case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                          first_as_of desc

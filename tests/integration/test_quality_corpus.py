@@ -150,6 +150,14 @@ def test_clean_generated_dataset_passes_with_zero_quarantined(tmp_path):
      "end_date must not be before start_date (got '2024-01-01')"),
     ("year,1500.00", "yearly,1500.00", "subscriptions.billing_interval:allowed", "must be one of month, year (got 'yearly')"),
     (",active,\nS3", ",    ,\nS3", "subscriptions.status:not_null", "status a value is required (got (empty))"),
+    # dates no rule bounded before: a 9999 placeholder or a typo centuries ahead would sit in every window
+    ("2024-04-01,,2027-04-01", "2024-04-01,,9999-12-31", "subscriptions.renewal_date:range",
+     "renewal_date must be between 1990-01-01 and 2056-06-28 (got '9999-12-31')"),
+    # text a cast accepts: a currency that is no three-letter code, an id carrying a control character
+    ("120000.00,USD,200", "120000.00,EU,200", "subscriptions.currency:pattern",
+     "currency must be a three-letter currency code such as USD (got 'EU')"),
+    ("S1,A1,enterprise", "S1\x00,A1,enterprise", "subscriptions.subscription_id:pattern",
+     "must be an id without control characters or leading/trailing spaces"),
 ])
 def test_bad_subscription_value_is_quarantined_with_rule_and_reason(gate, landing, old, new, rule, reason):
     edit(landing, SUBS, old, new)
@@ -170,6 +178,18 @@ def test_fractional_seats_are_quarantined_not_rounded(gate, landing, seats, ok):
     [(_, row, rule, reason)] = out.quarantined("subscriptions")
     assert row == 2 and "subscriptions.seats:type" in rule  # 9e30 is out of range too
     assert f"seats must be an integer (got '{seats}')" in reason
+
+
+def test_lower_case_currency_loads_and_reads_as_its_code(gate, landing):
+    """Stripe writes `usd`: a code in either case is the same currency (staging upper-cases it)."""
+    edit(landing, SUBS, "120000.00,USD,200", "120000.00,usd,200")
+    assert gate().result.quarantined == 0
+
+
+def test_short_row_is_named_as_cut_short(landing, tmp_path):
+    edit(landing, SUBS, "S3,A3,growth,year,8400.00", "S3,A3,growth")
+    msg = stopped(landing, tmp_path, LandingError)
+    assert "row 3 (line 4) has 3 fields but the header has 12: a row cut short" in msg
 
 
 def test_seats_zero_is_legitimate_for_add_on_plans_and_loads(gate, landing):

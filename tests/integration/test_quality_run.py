@@ -39,7 +39,7 @@ def test_run_quarantines_bad_rows_and_html_names_come_out_escaped(prefect_harnes
     assert summary["quality"]["docs"].endswith("quality/index.html")
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert "must exist in accounts.account_id" in page and "1 quarantined" in page
-    assert "must be &gt;= 1990-01-01" in page and "&lt;script&gt;" not in page.split("<body>")[0]
+    assert "must be between 1990-01-01 and" in page and "&lt;script&gt;" not in page.split("<body>")[0]
     # ... and in every report page that names the account (renewals, to-do lists, team)
     from flows.reports.flow import REPORT_NAMES, run_report
 

@@ -9,7 +9,8 @@ typed as (
         cast(plan as varchar) as plan,
         cast(billing_interval as varchar) as billing_interval,
         cast(amount as decimal(18, 2)) as amount,
-        cast(currency as varchar) as currency,
+        -- ISO 4217 codes, whatever case the export uses (Stripe writes usd)
+        upper(cast(currency as varchar)) as currency,
         cast(seats as bigint) as seats,
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,
