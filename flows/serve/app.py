@@ -65,6 +65,7 @@ def _read_as_sentences(alerts: list[dict]) -> None:
     for a in alerts:
         a["title"], a["sentence"] = describe(a["rule"], json.loads(a.get("details") or "{}"), a["title"], {})
 
+
 def create_app(config: Config) -> FastAPI:
     """The app for one workspace; the secret is read once here (a clear error if missing)."""
     secret = links.secret(config)
