@@ -53,6 +53,8 @@ def as_json(check) -> dict:
         "missing_tables": check.found.missing_optional,
         "mappings": {t: mapping.describe(t) for t in mapping.MAPPINGS},
         "profile": check.profile.as_dict(),
+        "identity": {system: {"counts": c, **check.identity["unresolved"].get(system, {"ambiguous": [], "unmatched": []})}
+                     for system, c in check.identity.items() if system != "unresolved"},
     }
 
 
@@ -74,6 +76,10 @@ def report(console: Console, check, landing: Path, cfg: Config, as_json_out: boo
         console.print(f"  mapping sources.{name}: " + escape("; ".join(mapping.describe(name))))
     for t in _profile_tables(check):
         console.print(t)
+    from flows.identity import lines as identity_lines
+
+    for line in identity_lines(check.identity):
+        console.print(("  [yellow]![/] " if line.startswith("  ") else "  ") + escape(line.strip()))
     for w in check.profile.warnings:
         console.print(f"  [yellow]![/] {escape(w)}")
     console.print(f"data docs: {check.gate.docs}")

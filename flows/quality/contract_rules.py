@@ -88,7 +88,7 @@ def column_rules(table: Table, col: Column, today: date) -> list[Rule]:
     if _is_text(col) and not col.name.endswith("_id"):
         out.append(rule("formula", "sql"))  # RE2 in DuckDB: GX's pandas regex ran per value in Python
     if col.references and col.references.split(".")[0] in TABLES:
-        out.append(rule("reference", "sql", col.references))
+        out.append(rule("reference", "sql", col.references, *col.also_references))
     return out
 
 
@@ -109,9 +109,10 @@ def gate_order() -> list[str]:
         if name in done:
             return
         for col in TABLES[name].columns:
-            target = (col.references or "").split(".")[0]
-            if target and target != name and target in TABLES:
-                visit(target)
+            for ref in (col.references, *col.also_references):
+                target = (ref or "").split(".")[0]
+                if target and target != name and target in TABLES:
+                    visit(target)
         done.append(name)
 
     for name in TABLES:
