@@ -4,7 +4,6 @@
 -- name. A record takes the strongest rule that matches; if that rule points at two or more accounts it is
 -- ambiguous and matches none (never merged by a guess), if none matches it is unmatched. Both are
 -- reported by the run summary and `steward check`; their rows are held out of the marts.
-{{ config(materialized='table') }}
 
 with accounts as (
     select
