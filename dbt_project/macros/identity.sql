@@ -26,7 +26,7 @@
         expr must be qualified by its table (source.account_id): both lookups have an account_id too. -#}
     coalesce(
         (select a.account_id from {{ ref('stg_crm__accounts') }} a where a.account_id = {{ expr }}),
-        (select x.account_id from {{ ref('dim_identity_crosswalk') }} x
+        (select x.account_id from {{ ref('stg_identity__crosswalk') }} x
          where x.system = '{{ system }}' and x.source_id = {{ expr }})
     )
 {%- endmacro %}

@@ -5,7 +5,7 @@ with source as (
 typed as (
     select
         cast(invoice_id as varchar) as invoice_id,
-        -- another system's customer id resolves onto its CRM account (dim_identity_crosswalk)
+        -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
         {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
         cast(issued_at as date) as issued_at,
         cast(due_at as date) as due_at,

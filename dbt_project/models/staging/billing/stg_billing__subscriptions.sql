@@ -5,7 +5,7 @@ with source as (
 typed as (
     select
         cast(subscription_id as varchar) as subscription_id,
-        -- another system's customer id resolves onto its CRM account (dim_identity_crosswalk)
+        -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
         {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
         cast(plan as varchar) as plan,
         cast(billing_interval as varchar) as billing_interval,
