@@ -121,7 +121,7 @@ def test_health_and_alerts_from_vendor_exports(built):
     assert ("1002", "payment_overdue") in alerts
 
 
-def test_check_reports_identity_and_data_tests_guard_merges(built, tmp_path):
+def test_check_lists_ambiguous_and_unmatched_records(built, tmp_path):
     result = CliRunner().invoke(app, ["check", str(LANDING), "--json", "--config", str(built["cfg"]),
                                       "--workspace", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
