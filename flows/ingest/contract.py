@@ -210,6 +210,11 @@ TABLES: dict[str, Table] = {
 }
 
 
+# Identity resolution lives in other systems' exports (vendor presets), never in generated data.
+IDENTITY_TABLES = ("billing_customers", "product_accounts", "identity_overrides")
+IDENTITY_COLUMNS = {"accounts": ("billing_customer_id", "product_account_id", "domain")}
+
+
 # Enumerations a company names its own way (steward.yml `enumerations`): (table, column) per key.
 ENUMERATED = {"segments": ("accounts", "segment"), "touchpoint_channels": ("touchpoints", "channel"),
               "ticket_priorities": ("support_tickets", "priority")}

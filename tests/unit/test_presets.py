@@ -21,7 +21,7 @@ def _config(tmp_path, sources):
 def test_shipped_presets_validate_against_the_contract(tmp_path):
     assert {"stripe", "hubspot", "segment"} <= set(available())
     cfg = _config(tmp_path, {"billing": "stripe", "crm": "hubspot", "product": "segment"})
-    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "usage_events",
+    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "tasks", "usage_events",
                                 "product_accounts"}
     assert cfg.sources["subscriptions"].cents == ["amount"]
     assert cfg.sources["subscriptions"].epochs["renewal_date"] == "seconds"
@@ -103,3 +103,15 @@ def test_salesforce_account_and_task_exports(tmp_path):
                     "00THs000003aaaAUAQ,001Hs00002abcdEIAQ,005Hs000001xyzQIAQ,QBR prep,2026-03-20,Not Started,\n")
     row = _read(tmp_path, "tasks", {"crm": "salesforce"}, task)[0]
     assert (row["task_id"], row["due_at"], row["source"]) == ("00THs000003aaaAUAQ", "2026-03-20", "salesforce")
+
+
+def test_hubspot_tasks_due_time_in_milliseconds_or_iso(tmp_path):
+    path = tmp_path / "tasks.csv"
+    path.write_text("hs_object_id,associated_company_id,hubspot_owner_id,hs_task_subject,hs_timestamp,hs_task_status\n"
+                    "901,1001,64492917,Renewal call,1774000000000,NOT_STARTED\n"
+                    "902,1001,64492917,QBR deck,2026-03-20T09:00:00.000Z,NOT_STARTED\n")
+    rows = _read(tmp_path, "tasks", {"crm": "hubspot"}, path)
+    # 1774000000000 ms = 2026-03-20 09:46:40 UTC; an ISO value is kept for the gate to normalise
+    assert [(r["task_id"], r["due_at"], r["source"]) for r in rows] == [
+        ("901", "2026-03-20 09:46:40", "hubspot"), ("902", "2026-03-20T09:00:00.000Z", "hubspot")]
+    assert rows[0]["completed_at"] is None
