@@ -12,6 +12,7 @@ from rich.table import Table
 
 from flows.config import Config
 from flows.ingest import mapping
+from flows.ingest.contract import IDENTITY_TABLES
 
 
 def _profile_tables(check) -> list[Table]:
@@ -53,6 +54,8 @@ def as_json(check) -> dict:
         "missing_tables": check.found.missing_optional,
         "mappings": {t: mapping.describe(t) for t in mapping.MAPPINGS},
         "profile": check.profile.as_dict(),
+        "identity": {system: {"counts": c, **check.identity["unresolved"].get(system, {"ambiguous": [], "unmatched": []})}
+                     for system, c in check.identity.items() if system != "unresolved"},
     }
 
 
@@ -69,11 +72,16 @@ def report(console: Console, check, landing: Path, cfg: Config, as_json_out: boo
     for path, hint in check.found.unknown:
         console.print(f"  [yellow]ignored[/] {escape(str(path.relative_to(landing)))}: {escape(hint)}")
     for name in check.found.missing_optional:
-        console.print(f"  [dim]no {name}: features that need it are skipped[/]")
+        if name not in IDENTITY_TABLES:  # absent unless ids differ across systems: nothing is skipped
+            console.print(f"  [dim]no {name}: features that need it are skipped[/]")
     for name in mapping.MAPPINGS:
         console.print(f"  mapping sources.{name}: " + escape("; ".join(mapping.describe(name))))
     for t in _profile_tables(check):
         console.print(t)
+    from flows.identity import lines as identity_lines
+
+    for line in identity_lines(check.identity):
+        console.print(("  [yellow]![/] " if line.startswith("  ") else "  ") + escape(line.strip()))
     for w in check.profile.warnings:
         console.print(f"  [yellow]![/] {escape(w)}")
     console.print(f"quality page: {check.gate.docs}")

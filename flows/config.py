@@ -889,6 +889,18 @@ class SourceMapping(_Section):
     date_formats: dict[str, str] = Field(
         default_factory=dict, description="Contract column: strptime format of the export, e.g. '%d/%m/%Y'.")
     cents: list[str] = Field(default_factory=list, description="Amount columns the export gives in cents.")
+    epochs: dict[str, Literal["seconds", "milliseconds"]] = Field(
+        default_factory=dict, description="Contract column: the export gives it as a Unix epoch in seconds (Stripe) "
+                                          "or milliseconds (HubSpot date properties).")
+    optional: list[str] = Field(
+        default_factory=list, description="Contract columns whose export column may be missing from the file "
+                                          "(a custom property not every account has): then they are empty.")
+    multiply: dict[str, str] = Field(
+        default_factory=dict, description="Contract column: another contract column it is multiplied by, e.g. "
+                                          "amount: seats when the export gives a per-unit price.")
+    fallbacks: dict[str, str] = Field(
+        default_factory=dict, description="Contract column: another contract column used where this one is empty, "
+                                          "e.g. an invoice's due_at falls back to issued_at.")
 
 
 class Dbt(_Section):
@@ -995,6 +1007,15 @@ class Config(_Section):
     sources: dict[str, SourceMapping] = Field(
         default_factory=dict, description="Per landing table, how an export's shape maps onto the contract.")
 
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _expand_presets(cls, v):
+        """`sources: {billing: stripe}` names a preset (flows/ingest/presets/stripe.yml, or a path to a
+        mapping file); its per-table mappings join the per-table entries, which win key by key."""
+        from flows.ingest.presets import expand
+
+        return expand(v)
+
     @field_validator("sources")
     @classmethod
     def _known_tables(cls, v: dict[str, SourceMapping]) -> dict[str, SourceMapping]:
@@ -1004,7 +1025,7 @@ class Config(_Section):
             if name not in TABLES:
                 raise ValueError(f"sources.{name}: not a landing table; one of {', '.join(TABLES)}")
             cols = set(TABLES[name].column_names)
-            for key in ("columns", "constants", "values", "date_formats", "cents"):
+            for key in ("columns", "constants", "values", "date_formats", "cents", "epochs", "optional", "multiply", "fallbacks"):
                 for col in getattr(m, key):
                     if col not in cols:
                         raise ValueError(f"sources.{name}.{key}.{col}: {name} has no column {col}; "

@@ -83,6 +83,11 @@ def print_summary(summary: dict, seconds: float) -> None:
         if q.get("docs"):
             t.add_row("quality page", q["docs"])
     t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
+    if summary.get("identity"):  # other systems' ids matched onto CRM accounts (docs/identity.md)
+        from flows.identity import lines as identity_lines
+
+        for i, line in enumerate(identity_lines(summary["identity"])):
+            t.add_row("identity" if i == 0 else "", escape(line))
     ph = summary.get("phases")
     if ph:
         t.add_row("journey phases", "skipped (a later day is already recorded)" if ph.get("skipped_backfill") else

@@ -32,6 +32,7 @@ from flows.model.hook import score_models
 from flows.quality.flow import gate_task
 from flows.publish import publish_analyst_copy
 from flows.quality.report import summary as gate_summary
+from flows.identity import summary as identity_summary
 from flows.run_ops import alert_failure, one_line, publish_artifact
 from flows.runlock import run_lock
 from flows.serve.apply import ActionsResult, apply_actions
@@ -70,6 +71,7 @@ class RunSummary:
     shadow: dict = field(default_factory=dict)  # actions.mode shadow: what it would have done
     actions: dict = field(default_factory=dict)
     churn_risk: dict = field(default_factory=dict)
+    identity: dict = field(default_factory=dict)  # crosswalk: matched / ambiguous / unmatched per system
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -225,6 +227,8 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         built = dbt_build(config, as_of, full_refresh=full_refresh)
         summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
         summary.churn_risk = score_models(config, as_of)  # marts.fct_churn_risk, when a model exists
+        with session(warehouse) as con:
+            summary.identity = identity_summary(con)
         shadow = config.actions.mode == "shadow"
         if shadow:
             with session(warehouse) as con:

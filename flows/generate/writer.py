@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from flows.ingest.contract import TABLES
+from flows.ingest.contract import IDENTITY_COLUMNS, TABLES
 
 SYSTEM_DIR = {"crm": "crm", "billing": "billing", "support": "support", "surveys": "surveys",
               "product": "product"}
@@ -70,7 +70,9 @@ def write_csv(landing: Path, name: str, columns: dict[str, np.ndarray]) -> int:
     """Write one contract table with exactly the contract columns; keys starting with _ are skipped."""
     spec = TABLES[name]
     columns = {k: v for k, v in columns.items() if not k.startswith("_")}
-    missing = set(spec.column_names) ^ set(columns)
+    skipped = set(IDENTITY_COLUMNS.get(name, ()))  # other systems' ids: only vendor exports carry them
+    missing = (set(spec.column_names) - skipped) ^ set(columns)
     if missing:
         raise ValueError(f"{name}: columns differ from the contract: {sorted(missing)}")
-    return write_typed(table_path(landing, name), {c.name: (columns[c.name], c.dtype) for c in spec.columns})
+    return write_typed(table_path(landing, name),
+                       {c.name: (columns[c.name], c.dtype) for c in spec.columns if c.name not in skipped})

@@ -26,6 +26,9 @@ class Column:
     not_future: bool = False  # an event that already happened: not after the load date
     not_before: str | None = None  # another column of the row this value may not precede
     pattern: tuple[str, str] | None = None  # (regex the whole value must match, the rule in words)
+    # Other "table.column"s that also satisfy `references`: a billing customer id or a product account
+    # id the identity crosswalk (dbt) resolves onto a CRM account (docs/identity.md).
+    also_references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def _opt(name: str, dtype: str = "string", **kw) -> Column:
 
 
 ACCOUNT_FK = "accounts.account_id"
+BILLING_FK = "billing_customers.customer_id"
+PRODUCT_FK = "product_accounts.product_account_id"
 SEGMENTS = ("enterprise", "mid_market", "smb")
 CHANNELS = ("call", "email", "meeting", "qbr")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -84,6 +89,9 @@ TABLES: dict[str, Table] = {
                 _c("industry", nullable=True), _c("region", nullable=True),
                 _c("created_at", "timestamp", not_future=True),
                 _opt("owner_csm_id", references="team.user_id"), _opt("lifecycle_stage"),
+                # identity resolution (optional): the billing customer id a CRM field stores, the product's
+                # account/workspace id, and the company's web domain
+                _opt("billing_customer_id"), _opt("product_account_id"), _opt("domain"),
             ),
         ),
         Table(
@@ -129,7 +137,8 @@ TABLES: dict[str, Table] = {
             "subscriptions", "billing", "subscription_id", required=True,
             description="Billing subscriptions; amount is per billing interval, before discount.",
             columns=(
-                _c("subscription_id", severity="error"), _c("account_id", references=ACCOUNT_FK),
+                _c("subscription_id", severity="error"),
+                _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK,)),
                 _c("plan"), _c("billing_interval", allowed=("month", "year")),
                 _c("amount", "decimal", min=0, max=MAX_AMOUNT), _c("currency", max_length=3, pattern=(r"^[A-Za-z]{3}$", "a three-letter currency code such as USD")),
                 _c("seats", "integer", min=0, max=MAX_SEATS), _c("start_date", "date"),
@@ -143,7 +152,7 @@ TABLES: dict[str, Table] = {
             "invoices", "billing", "invoice_id",
             description="Invoices issued to accounts.",
             columns=(
-                _c("invoice_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("invoice_id"), _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK,)),
                 _c("issued_at", "date", not_future=True), _c("due_at", "date", not_before="issued_at"),
                 _opt("paid_at", "date", not_future=True), _c("amount", "decimal", min=0, max=MAX_AMOUNT),
                 _c("status", allowed=("paid", "open", "void", "uncollectible")),
@@ -153,7 +162,7 @@ TABLES: dict[str, Table] = {
             "usage_events", "product", "event_id", partitioned=True,
             description="Product usage events; the big table, as Parquet partitions by day.",
             columns=(
-                _c("event_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("event_id"), _c("account_id", references=ACCOUNT_FK, also_references=(PRODUCT_FK,)),
                 _opt("user_id"), _c("feature"), _c("occurred_at", "timestamp", not_future=True),
                 _c("quantity", "double", min=0, max=1_000_000),
             ),
@@ -180,8 +189,31 @@ TABLES: dict[str, Table] = {
                 _c("responded_at", "timestamp", not_future=True),
             ),
         ),
+        # Identity resolution (docs/identity.md): other systems' customer records, matched onto CRM accounts
+        # by the dbt crosswalk; overrides are the user's own decisions and win over every rule.
+        Table(
+            "billing_customers", "billing", "customer_id",
+            description="The billing system's customers (Stripe customers), when its ids are not CRM ids.",
+            columns=(_c("customer_id"), _opt("name"), _opt("email"), _opt("domain")),
+        ),
+        Table(
+            "product_accounts", "product", "product_account_id",
+            description="The product's accounts or workspaces (Segment group calls), when ids are not CRM ids.",
+            columns=(_c("product_account_id"), _opt("name"), _opt("email"), _opt("domain")),
+        ),
+        Table(
+            "identity_overrides", "crm", "source_id",
+            description="User decisions: this billing customer or product account is this CRM account.",
+            columns=(_c("system", allowed=("billing", "product")), _c("source_id"),
+                     _c("account_id", references=ACCOUNT_FK), _opt("note")),
+        ),
     )
 }
+
+
+# Identity resolution lives in other systems' exports (vendor presets), never in generated data.
+IDENTITY_TABLES = ("billing_customers", "product_accounts", "identity_overrides")
+IDENTITY_COLUMNS = {"accounts": ("billing_customer_id", "product_account_id", "domain")}
 
 
 # Enumerations a company names its own way (steward.yml `enumerations`): (table, column) per key.

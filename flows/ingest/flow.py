@@ -12,7 +12,7 @@ from prefect import flow, task
 from flows import progress
 from flows.config import Config
 from flows.ingest import mapping
-from flows.ingest.contract import configure
+from flows.ingest.contract import IDENTITY_TABLES, configure
 from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import Decision, content_hash, decide
 from flows.ingest.load import ensure_empty_tables, load_file, load_new_parquet
@@ -100,6 +100,7 @@ def ingest(config: Config) -> IngestResult:
         result.unknown_files.append(path.relative_to(landing).as_posix())
         rep.note(f"ignored {path.relative_to(landing)}: {hint}")
     for table in found.missing_optional:
-        rep.note(f"no {table} in landing: features that need it are skipped")
+        if table not in IDENTITY_TABLES:  # absent unless ids differ across systems: nothing is skipped
+            rep.note(f"no {table} in landing: features that need it are skipped")
     rep.done(f"{result.rows_loaded:,} rows loaded in batch {result.batch_id}")
     return result

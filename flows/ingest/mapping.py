@@ -56,6 +56,7 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
     m = MAPPINGS.get(table)
     if m is None:
         return reader
+    reader, file_columns = _with_paths(reader, file_columns, m)
     have = set(file_columns)
     for col, src in m.columns.items():
         if src not in have:
@@ -71,11 +72,14 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
     sql = f"select * rename ({', '.join(f'{_q(s)} as {_q(c)}' for s, c in renames.items())}) from {reader}" \
         if renames else f"select * from {reader}"
     after = {renames.get(c, c) for c in file_columns}
-    for key, cols in (("values", m.values), ("date_formats", m.date_formats), ("cents", m.cents)):
+    for key, cols in (("values", m.values), ("date_formats", m.date_formats), ("cents", m.cents),
+                      ("epochs", m.epochs)):
         for col in cols:
             if col not in after and col not in m.constants:
                 raise LandingError(f"{path}: column `{col}` not in the file (after renames), for mapping key "
                                    f"sources.{table}.{key}.{col}; file has: {', '.join(sorted(after))}")
+    if m.fallbacks:
+        sql = _with_fallbacks(sql, path, table, m, after)
     replace = {}
     for col, pairs in m.values.items():
         cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in pairs.items())
@@ -88,6 +92,11 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
     for col in m.cents:
         cents = f"try_cast(trim({_as_text(_q(col))}) as decimal(20, 0))"
         replace[col] = f"coalesce(cast(cast({cents} / 100 as decimal(20, 2)) as varchar), {_as_text(_q(col))})"
+    for col, unit in m.epochs.items():
+        out_fmt = "%Y-%m-%d" if TABLES[table].column(col).dtype == "date" else "%Y-%m-%d %H:%M:%S"
+        secs = f"try_cast(trim({_as_text(_q(col))}) as double)" + (" / 1000" if unit == "milliseconds" else "")
+        replace[col] = f"coalesce(strftime(to_timestamp({secs}) at time zone 'UTC', {_lit(out_fmt)}), " \
+                       f"nullif(trim({_as_text(_q(col))}), ''))"
     constants = {c: v for c, v in m.constants.items()}
     replace.update({c: _lit(v) for c, v in constants.items() if c in after})
     if replace:
@@ -95,7 +104,49 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
     added = [f"{_lit(v)} as {_q(c)}" for c, v in constants.items() if c not in after]
     if added:
         sql = f"select *, {', '.join(added)} from ({sql})"
+    if m.multiply:
+        sql = _with_products(sql, path, table, m, after | set(constants))
     return f"({sql})"
+
+
+def _with_products(sql: str, path: Path, table: str, m: SourceMapping, have: set[str]) -> str:
+    """A per-unit price times the units (Stripe: unit_amount x quantity), after cents and renames; a value
+    that is not a number is kept as it came, for the gate to name."""
+    for col, other in m.multiply.items():
+        if col not in have or other not in have:
+            raise LandingError(f"{path}: mapping key sources.{table}.multiply.{col}: both `{col}` and `{other}` "
+                               f"must be columns after the mapping; file has: {', '.join(sorted(have))}")
+    exprs = []
+    for col, other in m.multiply.items():
+        a, b = (f"try_cast(trim({_as_text(_q(c))}) as decimal(24, 6))" for c in (col, other))
+        exprs.append(f"coalesce(cast(cast({a} * {b} as decimal(20, 2)) as varchar), {_as_text(_q(col))}) as {_q(col)}")
+    return f"select * replace ({', '.join(exprs)}) from ({sql})"
+
+
+def _with_fallbacks(sql: str, path: Path, table: str, m: SourceMapping, after: set[str]) -> str:
+    """Empty values take another column's raw value, before any conversion (so an epoch falls back to an
+    epoch and both are converted alike)."""
+    for col, other in m.fallbacks.items():
+        if col not in after or other not in after:
+            raise LandingError(f"{path}: mapping key sources.{table}.fallbacks.{col}: both `{col}` and `{other}` "
+                               f"must be columns of the file (after renames); file has: {', '.join(sorted(after))}")
+    fb = ", ".join(f"coalesce(nullif(trim({_as_text(_q(c))}), ''), {_as_text(_q(o))}) as {_q(c)}"
+                   for c, o in m.fallbacks.items())
+    return f"select * replace ({fb}) from ({sql})"
+
+
+def _with_paths(reader: str, file_columns: list[str], m: SourceMapping) -> tuple[str, list[str]]:
+    """JSON exports nest fields (Segment's `properties.plan`, `traits.website`): a mapped source name
+    `a.b` that is not itself a column but walks into a struct column `a` becomes a column `a.b`."""
+    have = set(file_columns)
+    paths = [src for src in m.columns.values() if src not in have and "." in src and src.split(".")[0] in have]
+    cols = [f"{'.'.join(_q(p) for p in src.split('.'))} as {_q(src)}" for src in dict.fromkeys(paths)]
+    # `optional`: an export column the file may lack (a custom CRM property) lands as an empty column
+    empty = [m.columns[c] for c in m.optional if c in m.columns and m.columns[c] not in have | set(paths)]
+    cols += [f"cast(null as varchar) as {_q(src)}" for src in dict.fromkeys(empty)]
+    if not cols:
+        return reader, file_columns
+    return f"(select *, {', '.join(cols)} from {reader})", file_columns + list(dict.fromkeys(paths + empty))
 
 
 def describe(table: str) -> list[str]:
@@ -109,4 +160,7 @@ def describe(table: str) -> list[str]:
     out += [f"{col}: {len(p)} value(s) mapped" for col, p in m.values.items()]
     out += [f"{col}: dates as {f}" for col, f in m.date_formats.items()]
     out += [f"{col}: cents -> amount" for col in m.cents]
+    out += [f"{col}: epoch {u} -> date" for col, u in m.epochs.items()]
+    out += [f"{col}: empty -> {o}" for col, o in m.fallbacks.items()]
+    out += [f"{col} x {o}" for col, o in m.multiply.items()]
     return out

@@ -108,7 +108,7 @@ def column_rules(table: Table, col: Column, today: date) -> list[Rule]:
         out.append(Rule(table.name, col.name, "pattern", "warn", "gx",
                         (ID_PATTERN, "an id without control characters or leading/trailing spaces")))
     if col.references and col.references.split(".")[0] in TABLES:
-        out.append(rule("reference", "sql", col.references))
+        out.append(rule("reference", "sql", col.references, *col.also_references))
     return out
 
 
@@ -129,9 +129,10 @@ def gate_order() -> list[str]:
         if name in done:
             return
         for col in TABLES[name].columns:
-            target = (col.references or "").split(".")[0]
-            if target and target != name and target in TABLES:
-                visit(target)
+            for ref in (col.references, *col.also_references):
+                target = (ref or "").split(".")[0]
+                if target and target != name and target in TABLES:
+                    visit(target)
         done.append(name)
 
     for name in TABLES:

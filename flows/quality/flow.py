@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from prefect import task
 from flows import progress
 from flows.config import Config
 from flows.ingest import mapping
+from flows.identity import check_report as identity_check
 from flows.ingest.contract import configure
 from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import content_hash
@@ -57,6 +58,7 @@ class CheckResult:
     gate: GateResult
     found: Discovery
     profile: Profile | None = None
+    identity: dict = field(default_factory=dict)  # crosswalk report (flows/identity.py), when there is one
 
 
 def check_landing(landing: Path, docs: Path | None = None, today: date | None = None,
@@ -80,6 +82,8 @@ def check_landing(landing: Path, docs: Path | None = None, today: date | None = 
             gate = run_gate(con, "check", today=today, docs_dir=docs)
             if config is None:
                 return gate
-            return CheckResult(gate, found, profile(con, config))
+            result = CheckResult(gate, found, profile(con, config))
         finally:
             con.close()
+        result.identity = identity_check(config, Path(tmp) / "check.duckdb", today)
+        return result

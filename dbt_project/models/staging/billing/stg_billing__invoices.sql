@@ -5,7 +5,8 @@ with source as (
 typed as (
     select
         cast(invoice_id as varchar) as invoice_id,
-        cast(account_id as varchar) as account_id,
+        -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
+        {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
         cast(issued_at as date) as issued_at,
         cast(due_at as date) as due_at,
         cast(paid_at as date) as paid_at,
@@ -34,3 +35,4 @@ select
     _loaded_at
 from typed
 where version_rank = 1
+    and account_id is not null  -- unmatched or ambiguous: held out, counted in the run summary

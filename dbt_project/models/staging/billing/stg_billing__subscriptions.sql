@@ -5,7 +5,8 @@ with source as (
 typed as (
     select
         cast(subscription_id as varchar) as subscription_id,
-        cast(account_id as varchar) as account_id,
+        -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
+        {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
         cast(plan as varchar) as plan,
         cast(billing_interval as varchar) as billing_interval,
         cast(amount as decimal(18, 2)) as amount,
@@ -45,3 +46,4 @@ select
     _loaded_at
 from typed
 where version_rank = 1
+    and account_id is not null  -- unmatched or ambiguous: held out, counted in the run summary

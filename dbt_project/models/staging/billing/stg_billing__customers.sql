@@ -1,0 +1,14 @@
+-- The billing system's customer records (Stripe customers), one per id: the crosswalk's billing side.
+select customer_id, name, email, domain
+from (
+    select
+        cast(customer_id as varchar) as customer_id,
+        cast(name as varchar) as name,
+        cast(email as varchar) as email,
+        cast(domain as varchar) as domain,
+        row_number() over (
+            partition by customer_id order by _loaded_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from {{ source('billing', 'billing_customers') }}
+) as typed
+where version_rank = 1
