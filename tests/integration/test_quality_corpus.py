@@ -189,7 +189,7 @@ def test_lower_case_currency_loads_and_reads_as_its_code(gate, landing):
 def test_short_row_is_named_as_cut_short(landing, tmp_path):
     edit(landing, SUBS, "S3,A3,growth,year,8400.00", "S3,A3,growth")
     msg = stopped(landing, tmp_path, LandingError)
-    assert "row 3 (line 4) has 3 fields but the header has 12: a row cut short" in msg
+    assert "row 3 (line 4) has 10 fields but the header has 12: a row cut short" in msg
 
 
 def test_seats_zero_is_legitimate_for_add_on_plans_and_loads(gate, landing):
