@@ -226,30 +226,29 @@ def create_app(config: Config) -> FastAPI:
     def account_link(account_id: str) -> str:
         return f"/account/{tokens.issue(secret, 'account', account_id, config.serve.page_link_days * 86400)}"
 
+    def read_page(request: Request, token: str, purpose: str, fetch):
+        """The data behind a read-only page, or the refusal page that says why there is none."""
+        c, reason = claims(token, purpose)
+        if reason:
+            return None, refuse(request, reason)
+        if not db.available():
+            return None, refuse(request, "no_data")
+        data = fetch(c.subject)
+        if data is None:
+            return None, refuse(request, "unknown")
+        _read_as_sentences(data["alerts"])
+        return data, None
+
     @app.get("/csm/{token}", response_class=HTMLResponse)
     def csm_page(request: Request, token: str):
-        c, reason = claims(token, "csm")
-        if reason:
-            return refuse(request, reason)
-        if not db.available():
-            return refuse(request, "no_data")
-        data = db.csm(c.subject)
-        if data is None:
-            return refuse(request, "unknown")
-        _read_as_sentences(data["alerts"])
-        return page(request, "csm.html", **data, account_link=account_link)
+        data, refused = read_page(request, token, "csm", db.csm)
+        return refused or page(request, "csm.html", **data, account_link=account_link)
 
     @app.get("/account/{token}", response_class=HTMLResponse)
     def account_page(request: Request, token: str):
-        c, reason = claims(token, "account")
-        if reason:
-            return refuse(request, reason)
-        if not db.available():
-            return refuse(request, "no_data")
-        data = db.account(c.subject)
-        if data is None:
-            return refuse(request, "unknown")
-        _read_as_sentences(data["alerts"])
+        data, refused = read_page(request, token, "account", db.account)
+        if refused:
+            return refused
         data["health_hist"] = list(reversed(data.pop("health")))
         data["mrr_hist"] = list(reversed(data["mrr"]))
         return page(request, "account.html", **data)
