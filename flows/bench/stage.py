@@ -110,8 +110,8 @@ def dbt_full(ws: Path, tier: str) -> dict:
     return {"models": r.models, "tests": r.tests, **dbt_timings(ws)}
 
 
-# The models producing what the floor and the peer compute (monthly MRR by account, daily usage
-# per account and feature, daily active users and utilisation) and their parents; no tests.
+# The models whose tables the floor and the peer also produce (fct_mrr, fct_usage_daily,
+# fct_account_usage_daily: same columns and rows) and their parents; no tests.
 CORE_SELECT = "+fct_mrr +fct_usage_daily +fct_account_usage_daily"
 
 
