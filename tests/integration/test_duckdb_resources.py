@@ -9,7 +9,7 @@ from dbt.cli.main import dbtRunner
 from flows.transform import _dbt_flags, _with_vars, dbt_env
 from flows import warehouse
 from flows.config import ConfigError
-from flows.warehouse import connect, open_reader
+from flows.warehouse import apply_resources, connect, open_reader
 from tests.conftest import GENERATED_AS_OF, make_config
 
 
@@ -60,3 +60,19 @@ def test_writer_reader_and_dbt_use_the_configured_settings(tmp_path, monkeypatch
 def test_memory_limit_is_checked_at_load(tmp_path):
     with pytest.raises(ConfigError, match="memory_limit"):
         make_config(tmp_path / "ws", duckdb={"memory_limit": "lots"})
+
+
+# a sort of about 250 MB of text: more than a 100MB cap holds
+BIG_SORT = ("select sum(hash(s)) from (select md5(range::varchar) || md5((range + 1)::varchar) as s "
+            "from range(4000000) order by s limit 1000000 offset 1)")
+
+
+def test_over_the_cap_a_steward_connection_spills_instead_of_dying(tmp_path):
+    cfg = make_config(tmp_path / "ws", duckdb={"memory_limit": "100MB"})
+    with connect(cfg.path("warehouse")) as con:
+        con.execute("set temp_directory = ''")  # the control: with nowhere to spill, the cap is fatal
+        with pytest.raises(duckdb.OutOfMemoryException):
+            con.execute(BIG_SORT).fetchone()
+        apply_resources(con, cfg.path("warehouse"))  # Steward's settings again: the spill folder
+        assert con.execute(BIG_SORT).fetchone()[0] is not None
+        assert (tmp_path / "ws" / "tmp").is_dir()  # DuckDB created it to spill into
