@@ -465,7 +465,7 @@ def sql(
     import duckdb
     from rich.table import Table
 
-    from flows.warehouse import analyst_copy_path
+    from flows.warehouse import analyst_copy_path, open_reader
 
     cfg = build_config(config, workspace)
     path = analyst_copy_path(cfg.path("warehouse"))  # never the writer's file: a query never blocks a run
@@ -473,7 +473,7 @@ def sql(
         _fail(f"no analyst copy at {path}; run `steward demo` or `steward run` first (each successful "
               "run publishes it)")
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_reader(path) as con:
             cur = con.execute(query)
             cols = [d[0] for d in cur.description]
             rows = cur.fetchall() if csv_out else cur.fetchmany(limit)

@@ -23,11 +23,13 @@ def _ready(cfg) -> None:
     """The warehouse and its features mart must exist: say how to get them, no traceback."""
     import duckdb
 
+    from flows.warehouse import open_reader
+
     path = cfg.path("warehouse")
     if not path.exists():
         _fail(f"no warehouse at {path}: run `steward run` first")
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_reader(path) as con:
             found = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
                                 "and table_name = 'fct_account_features_daily'").fetchone()[0]
     except duckdb.IOException as exc:

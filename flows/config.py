@@ -913,6 +913,19 @@ class Dbt(_Section):
     project_dir: Path = DBT_PROJECT_DIR
 
 
+class DuckDbSettings(_Section):
+    """DuckDB's memory cap and spill folder, for every connection Steward opens and for dbt's."""
+
+    memory_limit: str = Field("5GB", pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B)$",
+                              description="DuckDB memory_limit (e.g. 5GB: fits an 8 GiB worker); beyond it DuckDB "
+                                          "spills to temp_directory instead of running out of memory.")
+    temp_directory: Path = Field(Path("tmp"), description="Where DuckDB spills; relative to the workspace.")
+
+    def temp_path(self, workspace: Path) -> Path:
+        p = self.temp_directory.expanduser()
+        return p if p.is_absolute() else workspace / p
+
+
 class RunSettings(_Section):
     """How a run shares its workspace and which clock it trusts (README "Run lock and analyst copy")."""
 
@@ -997,6 +1010,7 @@ class Config(_Section):
     revenue: Revenue = Revenue()
     health: Health = Health()
     dbt: Dbt = Dbt()
+    duckdb: DuckDbSettings = DuckDbSettings()
     surveys: Surveys = Surveys()
     run: RunSettings = RunSettings()
     publish: Publish = Publish()
@@ -1165,7 +1179,11 @@ def load_config(
     data = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
     data = _merge(data, overrides or {})
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         lines = [_describe(e, str(path)) for e in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    from flows.warehouse import set_resources  # every connection this process opens uses these
+
+    set_resources(cfg.duckdb.memory_limit, cfg.duckdb.temp_path(cfg.path("workspace")))
+    return cfg

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from flows.warehouse import apply_resources, open_reader
+
 # the landing tables whose account_id may carry each system's ids
 HELD_TABLES = {"billing": ("subscriptions", "invoices"), "product": ("usage_events",)}
 LIST_LIMIT = 20
@@ -89,7 +91,7 @@ def check_report(config, warehouse, today) -> dict:
 
     from flows.transform import run_dbt
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_reader(warehouse)
     try:
         n = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0]
                 for t in ("billing_customers", "product_accounts", "identity_overrides"))
@@ -107,7 +109,8 @@ def check_report(config, warehouse, today) -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    con = duckdb.connect(str(warehouse))  # dbt's in-process connection is read-write: same configuration
+    # dbt's in-process connection is read-write: the same configuration, and Steward's memory settings
+    con = apply_resources(duckdb.connect(str(warehouse)), warehouse)
     try:
         return summary(con)
     finally:

@@ -53,6 +53,8 @@ def dbt_env(config: Config) -> dict[str, str]:
     return {
         "STEWARD_DUCKDB_PATH": str(config.path("warehouse")),
         "STEWARD_DBT_THREADS": str(config.dbt.threads),
+        "STEWARD_DUCKDB_MEMORY_LIMIT": config.duckdb.memory_limit,
+        "STEWARD_DUCKDB_TEMP_DIRECTORY": str(config.duckdb.temp_path(ws)),
         "DBT_LOG_PATH": str(ws / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -130,6 +130,35 @@ def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
             time.sleep(0.5)
 
 
+# DuckDB's memory cap and spill folder for every connection Steward opens (config `duckdb`, set by
+# load_config through `set_resources`; dbt's profile reads the same values from the environment).
+# Over the cap DuckDB spills to the temp directory instead of the worker being killed.
+_resources: dict[str, str | None] = {"memory_limit": "5GB", "temp_directory": None}
+
+
+def set_resources(memory_limit: str, temp_directory: Path | str | None) -> None:
+    _resources["memory_limit"] = memory_limit
+    _resources["temp_directory"] = str(temp_directory) if temp_directory else None
+
+
+def resources(path: Path | str) -> dict[str, str]:
+    """The settings a connection to `path` gets (temp directory default: `tmp` beside the file)."""
+    return {"memory_limit": str(_resources["memory_limit"]),
+            "temp_directory": _resources["temp_directory"] or str(Path(path).parent / "tmp")}
+
+
+def apply_resources(con: duckdb.DuckDBPyConnection, path: Path | str) -> duckdb.DuckDBPyConnection:
+    """SET (not connect-time config: that would clash with another open connection of the same file)."""
+    for key, value in resources(path).items():
+        con.execute(f"set {key} = '{value.replace(chr(39), chr(39) * 2)}'")
+    return con
+
+
+def open_reader(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection (the analyst copy, notebooks' view) with Steward's memory settings."""
+    return apply_resources(duckdb.connect(str(path), read_only=True), path)
+
+
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with Steward's schemas migrated to this version."""
     path = Path(path)
@@ -137,6 +166,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     con = _open_writer(path)
     con.execute("set enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     try:
+        apply_resources(con, path)
         migrate(con, path)
     except BaseException:
         con.close()

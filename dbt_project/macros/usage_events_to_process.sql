@@ -45,3 +45,32 @@
 {% macro drop_usage_after_as_of() -%}
     {% if is_incremental() %}delete from {{ this }} where usage_date > {{ as_of_date() }}{% endif %}
 {%- endmacro %}
+
+{#- The rows of `upstream` (int_usage__user_feature_daily) an incremental usage model must
+    (re)aggregate: every day after the model's last day, or whose upstream rows were loaded after
+    the model's last load (the same days usage_events_to_process picks from the events). -#}
+{% macro usage_days_to_process(upstream) -%}
+    upstream_in_range as (
+        select * from {{ upstream }}
+        where usage_date <= {{ as_of_date() }}
+    ),
+    {% if is_incremental() %}
+    watermark as (
+        select max(usage_date) as max_date, max(_max_loaded_at) as max_loaded_at from {{ this }}
+    ),
+    days_to_process as (
+        select distinct upstream_in_range.usage_date
+        from upstream_in_range
+        cross join watermark
+        where watermark.max_date is null
+            or upstream_in_range.usage_date > watermark.max_date
+            or upstream_in_range._max_loaded_at > watermark.max_loaded_at
+    ),
+    {% endif %}
+    usage_rows as (
+        select * from upstream_in_range
+        {% if is_incremental() %}
+        where usage_date in (select usage_date from days_to_process)
+        {% endif %}
+    )
+{%- endmacro %}

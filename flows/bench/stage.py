@@ -84,7 +84,7 @@ def gate(ws: Path, tier: str) -> dict:
 
 
 # The incremental usage and health chain (issue 5's "incremental vs full refresh" ratio is theirs).
-INCREMENTAL_CHAIN = ("stg_product__usage_events", "fct_usage_daily", "int_usage__user_daily",
+INCREMENTAL_CHAIN = ("stg_product__usage_events", "int_usage__user_feature_daily", "fct_usage_daily", "int_usage__user_daily",
                      "int_health__input_facts", "int_health__account_days", "fct_account_usage_daily",
                      "int_health__signals_daily", "int_health__component_scores_daily",
                      "fct_account_health_daily")
@@ -110,8 +110,8 @@ def dbt_full(ws: Path, tier: str) -> dict:
     return {"models": r.models, "tests": r.tests, **dbt_timings(ws)}
 
 
-# The models producing what the floor and the peer compute (monthly MRR by account, daily usage
-# per account and feature, daily active users and utilisation) and their parents; no tests.
+# The models whose tables the floor and the peer also produce (fct_mrr, fct_usage_daily,
+# fct_account_usage_daily: same columns and rows) and their parents; no tests.
 CORE_SELECT = "+fct_mrr +fct_usage_daily +fct_account_usage_daily"
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from flows.config import HEALTH_COMPONENTS
 from flows.health.metrics import decile_lift, precision_recall, roc_auc
+from flows.warehouse import apply_resources
 
 HORIZONS = (30, 60, 90)
 RANDOM_DRAWS = 200
@@ -126,7 +127,7 @@ def evaluate(df: pd.DataFrame, horizon: int, red_below: float, seed: int) -> lis
 def run_backtest(warehouse: Path, truth_dir: Path | None, red_below: float, step_days: int = 7,
                  seed: int = 7, as_of: date | None = None) -> BacktestResult:
     """Label, score, evaluate every horizon and write backtest.rpt_health_backtest."""
-    with duckdb.connect(str(warehouse)) as con:
+    with apply_resources(duckdb.connect(str(warehouse)), warehouse) as con:
         source = load_labels(con, truth_dir)
         rows, n_dates = [], 0
         for horizon in HORIZONS:

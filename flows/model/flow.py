@@ -16,14 +16,14 @@ from flows.model.dataset import TARGETS, Dataset, build_dataset
 from flows.model.evaluate import Evaluation, evaluate, shuffled_check, write_card
 from flows.model.score import ScoreResult, score
 from flows.model.train import TooFewEvents, TrainedModel, fit_target
-from flows.warehouse import session
+from flows.warehouse import open_reader, session
 
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def _read_only(cfg: Config) -> duckdb.DuckDBPyConnection:
     """Training and evaluation only read the warehouse (the run is its one writer)."""
-    return duckdb.connect(str(cfg.path("warehouse")), read_only=True)
+    return open_reader(cfg.path("warehouse"))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import duckdb
 
-from flows.warehouse import analyst_copy_path
+from flows.warehouse import analyst_copy_path, open_reader
 
 
 class Reader:
@@ -23,7 +23,7 @@ class Reader:
 
     @contextmanager
     def _con(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path), read_only=True)
+        con = open_reader(self.path)
         try:
             yield con
         finally:

@@ -15,11 +15,10 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
-
 from flows.config import Config
 from flows.serve import links, tokens
 from flows.serve.queries import Reader
+from flows.warehouse import open_reader
 
 WIDTHS = {"desktop": (1280, 1400), "mobile": (375, 1800)}
 
@@ -60,7 +59,7 @@ def _survey_token(outbox: Path) -> str | None:
 
 
 def _samples(reader: Reader, outbox: Path) -> dict:
-    con = duckdb.connect(str(reader.path), read_only=True)
+    con = open_reader(reader.path)
     try:
         one = lambda sql: (con.execute(sql).fetchone() or (None,))[0]  # noqa: E731
         return {

@@ -1,5 +1,6 @@
 -- One row per account, user and active day: what rolling distinct active-user counts need
--- (distinct users do not add up across features or days). Incremental like fct_usage_daily.
+-- (distinct users do not add up across features or days). Incremental like fct_usage_daily,
+-- and like it read from int_usage__user_feature_daily, not from the events again.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -8,15 +9,15 @@
     pre_hook="{{ drop_usage_after_as_of() }}",
 ) }}
 
-with {{ usage_events_to_process() }}
+with {{ usage_days_to_process(ref('int_usage__user_feature_daily')) }}
 
 select
     account_id,
     user_id,
     usage_date,
-    count(*) as events,
-    max(_loaded_at) as _max_loaded_at
-from events
+    cast(sum(events) as bigint) as events,
+    max(_max_loaded_at) as _max_loaded_at
+from usage_rows
 -- account-level events (no user id) count no user: user-based measures stay unknown
 where user_id is not null
 group by account_id, user_id, usage_date

@@ -1,6 +1,6 @@
--- Usage per account, day and feature. Incremental: a daily run aggregates only the days that
--- new usage partitions touch (see macro usage_events_to_process); --full-refresh rebuilds all
--- days and gives identical rows.
+-- Usage per account, day and feature, from int_usage__user_feature_daily (the events read once).
+-- Incremental: a daily run aggregates only the days that new usage partitions touch (macros
+-- usage_events_to_process, usage_days_to_process); --full-refresh gives identical rows.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -9,16 +9,16 @@
     pre_hook="{{ drop_usage_after_as_of() }}",
 ) }}
 
-with {{ usage_events_to_process() }}
+with {{ usage_days_to_process(ref('int_usage__user_feature_daily')) }}
 
 select
     account_id,
     usage_date,
     feature,
-    count(*) as events,
+    cast(sum(events) as bigint) as events,
     sum(quantity) as quantity,
     -- null, not 0, when the events carry no user ids (account-level usage)
     case when count(user_id) > 0 then count(distinct user_id) end as active_users,
-    max(_loaded_at) as _max_loaded_at
-from events
+    max(_max_loaded_at) as _max_loaded_at
+from usage_rows
 group by account_id, usage_date, feature

@@ -1,0 +1,23 @@
+-- One row per account, user (null: account-level events), feature and day: the only model that
+-- reads the raw events. fct_usage_daily and int_usage__user_daily aggregate this table, so the
+-- events are scanned and deduplicated once per run, not once per model. Incremental like them.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='usage_date',
+    on_schema_change='fail',
+    pre_hook="{{ drop_usage_after_as_of() }}",
+) }}
+
+with {{ usage_events_to_process() }}
+
+select
+    account_id,
+    user_id,
+    feature,
+    usage_date,
+    count(*) as events,
+    sum(quantity) as quantity,
+    max(_loaded_at) as _max_loaded_at
+from events
+group by account_id, user_id, feature, usage_date
