@@ -917,7 +917,8 @@ def main() -> None:
 
     try:
         app()
-    except SchemaError as exc:  # any command that opens the warehouse: one line, never a traceback
+    except (SchemaError, ConfigError) as exc:  # from any command (a newer warehouse, a missing link
+        # secret while queueing mail, ...): one line, never a traceback
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
 
