@@ -166,7 +166,9 @@ def _digest(recipient: str, name: str | None, alerts: list[dict], as_of: date, l
     subject = f"{title}{f' ({critical} critical)' if critical else ''}"
     text, html = render("alert_digest", title=title, recipient_name=name, alerts=alerts, as_of=as_of,
                         leader=leader)
-    return Message(key, "alert_digest", recipient, subject, text, html, name, as_of=as_of)
+    # which alerts this email carried (ids stay out of the text people read): for support and audits
+    return Message(key, "alert_digest", recipient, subject, text, html, name, as_of=as_of,
+                   headers=(("X-Steward-Alerts", ids),))
 
 
 # grouped per owner and due date, not per account (dbt macro task_alert_groups)
