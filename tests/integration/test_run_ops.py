@@ -46,7 +46,7 @@ def _snapshot(cfg) -> dict:
     with duckdb.connect(str(cfg.path("warehouse"))) as con:
         out = {k: con.execute(sql).fetchall() for k, sql in SNAPSHOT.items()}
     # A survey link's token is a fresh secret each time (never derived from the data): mask it.
-    out["outbox"] = [tuple(re.sub(r"t=[\w-]+", "t=<token>", v) if isinstance(v, str) else v for v in row)
+    out["outbox"] = [tuple(re.sub(r"(t=|/s/)[\w-]+", r"\1<token>", v) if isinstance(v, str) else v for v in row)
                      for row in out["outbox"]]
     return out
 
