@@ -38,7 +38,7 @@ from flows.runlock import run_lock
 from flows.serve.apply import ActionsResult, apply_actions
 from flows.serve.apply import progress_line as actions_line
 from flows.serve.links import check as check_links
-from flows.serve.links import issue_as_of as issue_links_as_of
+from flows.serve.links import issue_at as issue_links_at
 from flows.transform import dbt_build
 from flows.warehouse import session, set_lock_wait
 
@@ -205,7 +205,7 @@ def run_pipeline(config: Config, as_of: date, full_refresh: bool = False,
 def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: datetime) -> RunSummary:
     run_id = uuid.uuid4().hex[:12]
     warehouse = config.path("warehouse")
-    issue_links_as_of(as_of)  # email links expire counted from as_of: a replayed day writes the same mail
+    issue_links_at(scheduled_at)  # links expire counted from the run's scheduled time: a replay writes the same mail
     summary = RunSummary(as_of=as_of.isoformat(), warehouse=str(warehouse), outbox=str(config.path("outbox")),
                          scheduled_at=scheduled_at.isoformat())
     stage, opened = _Stages(summary), False

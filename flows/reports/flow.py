@@ -81,11 +81,8 @@ def built_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def run_report(config: Config, name: str, as_of: date, send: bool) -> ReportResult:
     """Build, write and optionally queue one report from an already-built warehouse."""
-    from flows.serve.links import issue_as_of
-
     rep = progress.reporter()
     rep.stage(f"report {name}")
-    issue_as_of(as_of)  # the to-do's buttons expire counted from as_of, as the run's links do
     folder = config.path("reports") / str(as_of)
     with session(config.path("warehouse")) as con:
         built = built_as_of(con)

@@ -6,7 +6,7 @@ Email code calls these; when serve.base_url is unset they return None and emails
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import quote
 
 from flows.config import Config, ConfigError
@@ -49,15 +49,15 @@ def _url(config: Config, path: str) -> str:
     return config.serve.base_url.rstrip("/") + path
 
 
-# When a run makes links, they are issued as of the end of its as_of day (as_of is the only clock):
-# a replayed day writes the same emails. Outside a run (serve's own page links) the wall clock.
+# A link's lifetime is real time (a CSM clicks it days later), so a run issues its links at its
+# scheduled time, the time it stands for (passed in, like the send window): a replayed run writes
+# the same emails. Outside a run (serve's own page links) the wall clock.
 _ISSUED_AT: dict[str, float | None] = {"now": None}
 
 
-def issue_as_of(day: date | None) -> None:
-    """Issue the links this process makes from now on as of the end of `day` (None: the wall clock)."""
-    _ISSUED_AT["now"] = None if day is None else datetime.combine(
-        day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc).timestamp()
+def issue_at(when: datetime | None) -> None:
+    """Issue the links this process makes from now on at `when` (None: the wall clock)."""
+    _ISSUED_AT["now"] = None if when is None else when.timestamp()
 
 
 def _signed(config: Config, purpose: str, subject: str, days: int, prefix: str) -> str | None:

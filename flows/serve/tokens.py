@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -52,9 +53,11 @@ def issue(secret: str, purpose: str, subject: str, ttl_seconds: int, now: float 
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     expires = int((time.time() if now is None else now) + ttl_seconds)
-    # the id follows from what the link allows and until when: a run issuing links as of a day
-    # (links.issue_as_of) writes the same email when that day is replayed
-    tid = hashlib.sha256(f"{purpose}\0{subject}\0{expires}".encode()).hexdigest()[:16]
+    # Issued as of a given moment (a run's links, links.issue_as_of), the id follows from what the
+    # link allows and until when, so a replayed day writes the same email; issued by the wall clock
+    # (serve's own page links, a person asking twice) every link gets a fresh id.
+    tid = (secrets.token_hex(8) if now is None
+           else hashlib.sha256(f"{purpose}\0{subject}\0{expires}".encode()).hexdigest()[:16])
     payload = {"p": purpose, "s": subject, "x": expires, "i": tid}
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     return f"{body}.{_sign(secret, body)}"

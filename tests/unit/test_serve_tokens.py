@@ -22,6 +22,10 @@ def test_token_round_trip_names_purpose_subject_and_an_id_per_issue():
     other = tokens.issue(SECRET, "alert.resolve", "al_123", 3600, now=now)
     assert len({c.token_id, tokens.verify(SECRET, later, "alert.acknowledge", now=now).token_id,
                 tokens.verify(SECRET, other, "alert.resolve", now=now).token_id}) == 3
+    # by the wall clock (serve's own links), each link is fresh even for the same action
+    t1, t2 = (tokens.issue(SECRET, "alert.acknowledge", "al_123", 3600) for _ in range(2))
+    assert tokens.verify(SECRET, t1, "alert.acknowledge").token_id != tokens.verify(
+        SECRET, t2, "alert.acknowledge").token_id
 
 
 @pytest.mark.parametrize("mangle, reason", [
