@@ -27,6 +27,7 @@ from flows.config.surveys import (SURVEY_KINDS, SurveyEmail, NpsSurvey, Onboardi
 from flows.config.sources import Enumerations, Actions, SourceMapping
 from flows.config.runtime import Dbt, DuckDbSettings, RunSettings, Publish, Serve, ModelBands, ModelSettings
 from flows.config.root import Config
+from flows.config.env import PATH_ALIASES, env_overrides
 from flows.config.loading import load_config
 
 __all__ = [
@@ -41,5 +42,5 @@ __all__ = [
     "Reports", "Revenue", "HEALTH_COMPONENTS", "HealthBands", "Health", "SURVEY_KINDS", "SurveyEmail",
     "NpsSurvey", "OnboardingSurvey", "SurveyAudience", "AdhocSurvey", "Surveys", "Enumerations", "Actions",
     "SourceMapping", "Dbt", "DuckDbSettings", "RunSettings", "Publish", "Serve", "ModelBands", "ModelSettings",
-    "Config", "load_config",
+    "Config", "PATH_ALIASES", "env_overrides", "load_config",
 ]

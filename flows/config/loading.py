@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from flows.config.base import ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX
+from flows.config.base import DEFAULT_CONFIG_FILE, ConfigError
+from flows.config.env import env_overrides
 from flows.config.root import Config
-
-
-def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """STEWARD_PATHS__WORKSPACE=/x -> {"paths": {"workspace": "/x"}} (double underscore nests)."""
-    out: dict[str, Any] = {}
-    for var, value in environ.items():
-        if not var.startswith(ENV_PREFIX) or "__" not in var:
-            continue
-        keys = var[len(ENV_PREFIX):].lower().split("__")
-        node = out
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = yaml.safe_load(value) if value else value
-    # Short aliases documented in README.
-    for var, key in (("STEWARD_WORKSPACE", "workspace"), ("STEWARD_LANDING_DIR", "landing"),
-                     ("STEWARD_WAREHOUSE", "warehouse"), ("STEWARD_OUTBOX_DIR", "outbox")):
-        if environ.get(var):
-            out.setdefault("paths", {})[key] = environ[var]
-    return out
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +36,7 @@ def _describe(err: dict[str, Any], source: str) -> str:
 def load_config(
     path: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Load steward.yml (or the given file), apply env then explicit overrides, validate."""
     path = Path(path) if path else DEFAULT_CONFIG_FILE
@@ -65,7 +48,7 @@ def load_config(
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    data = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
+    data = _merge(raw, env_overrides(os.environ if environ is None else environ))
     data = _merge(data, overrides or {})
     try:
         cfg = Config.model_validate(data)
