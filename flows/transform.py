@@ -27,6 +27,7 @@ from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows import progress
 from flows.config import Config
+from flows.config.dbt_vars import project_vars
 from flows.warehouse import session
 
 
@@ -79,8 +80,9 @@ def _dbt_log_level() -> EventLevel:
     return EventLevel.INFO if level in ("DEBUG", "INFO") else EventLevel.WARN
 
 
-def dbt_vars(config: Config, as_of: date) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat(), **config.dbt_vars()}
+def dbt_vars(config: Config, as_of: date | None) -> dict[str, Any]:
+    """Every var the dbt project reads: from the config only (dbt_project.yml has no defaults)."""
+    return project_vars(config, as_of)
 
 
 def summarise(run_results: Any) -> DbtResult:
@@ -138,8 +140,8 @@ def _dbt_flags(config: Config, quiet: bool) -> list[str]:
 
 
 def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
-    """The dbt command with this run's vars (as_of and the config-driven ones)."""
-    return list(args) + (["--vars", json.dumps(dbt_vars(config, as_of))] if as_of is not None else [])
+    """The dbt command with this run's vars: the config's always, as_of when given."""
+    return list(args) + ["--vars", json.dumps(dbt_vars(config, as_of))]
 
 
 def parse_ahead(config: Config, as_of: date) -> bool:

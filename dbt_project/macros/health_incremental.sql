@@ -36,7 +36,7 @@
         'green_from': var('health_green_from'), 'key_features': var('health_key_features'),
         'sticky_features': var('health_sticky_features'), 'cadence_days': var('health_cadence_days'),
         'full_utilisation': var('health_full_utilisation'), 'history_days': var('health_history_days'),
-        'min_history_days': var('health_min_history_days', 30), 'min_known_weight': var('health_min_known_weight', 0.5),
+        'min_history_days': var('health_min_history_days'), 'min_known_weight': var('health_min_known_weight'),
     } -%}
     {{ health_fact_hash("'" ~ tojson(config, sort_keys=true) | replace("'", "''") ~ "'") }}
 {%- endmacro %}

@@ -139,7 +139,7 @@ pooled_reach_out as (
         -- "it has been a while since we last spoke" needs a while: paying for at least
         -- health.min_history_days and one reach-out period
         and {{ dbt.datediff('accounts.first_paid_date', as_of_date(), 'day') }}
-            >= {{ [var('health_min_history_days', 30), pooled['every_days']] | max }}
+            >= {{ [var('health_min_history_days'), pooled['every_days']] | max }}
         and (accounts.segment in {{ sql_list(pooled['segments']) if pooled['segments'] else "('')" }}
              or pool_assignments.pool is not null)
         {%- if pooled['touchpoint_resets'] %}

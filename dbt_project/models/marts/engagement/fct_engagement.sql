@@ -37,7 +37,7 @@ segment_cadence as (
 
 phase_cadence as (
     {% set rows = [] %}
-    {% for phase, by_segment in var('health_cadence_days_by_phase', {}).items() %}
+    {% for phase, by_segment in var('health_cadence_days_by_phase').items() %}
         {% for seg, days in by_segment.items() %}
             {% do rows.append("select '" ~ phase ~ "' as phase, '" ~ seg ~ "' as segment, " ~ days ~ " as cadence_days") %}
         {% endfor %}
