@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from flows.cli.common import ConfigOpt, WorkspaceOpt, _alerts_session, _fail, _parse_date, build_config
+from flows.cli.common import ConfigOpt, WorkspaceOpt, _writable_session, _fail, _parse_date, build_config
 from flows.config import Config
 from flows.console import console
 
@@ -19,12 +19,13 @@ alerts_app = typer.Typer(no_args_is_help=True, help=(
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="Who is acting (default: $USER); kept on the alert.")]
 AlertIds = Annotated[list[str], typer.Argument(help="Alert id(s) or unique id prefix(es), from `steward alerts list`.")]
 
+
 def _act_on_alerts(cfg: Config, ids: list[str], verb: str, fn, **kwargs) -> None:
     """Apply one alert action to each id; every id is reported, failures make the exit code 1."""
     from flows.actions.alerts import AlertError
 
     failed = 0
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         for alert_id in ids:
             try:
                 done = fn(con, alert_id, **kwargs)
@@ -63,7 +64,7 @@ def alerts_list(
     cfg = build_config(config, workspace)
     statuses = (*ACTIVE, "resolved") if status.strip() == "all" else tuple(
         s.strip() for s in status.split(",") if s.strip())
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         try:
             rows = list_alerts(con, statuses, rule=rule, recipient=owner, account_id=account)
         except AlertError as exc:
@@ -145,7 +146,7 @@ def tasks_list(
 
     from flows.actions.tasks import TaskError, list_tasks
 
-    with _alerts_session(build_config(config, workspace)) as con:
+    with _writable_session(build_config(config, workspace)) as con:
         try:
             rows = list_tasks(con, status, owner, account)
         except TaskError as exc:
@@ -171,7 +172,7 @@ def tasks_done(
 
     day = _parse_date(on)
     failed = 0
-    with _alerts_session(build_config(config, workspace)) as con:
+    with _writable_session(build_config(config, workspace)) as con:
         for task in ids:
             try:
                 console.print(f"[green]✓[/] {complete_task(con, task, day)} done", highlight=False)

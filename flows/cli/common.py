@@ -45,7 +45,6 @@ def build_config(config: Path | None, workspace: Path | None, landing: Path | No
         _fail(str(exc))
 
 
-
 def _prepare_runtime(cfg: Config, verbose: bool, prefect: bool = False) -> None:
     """The process environment (flows/environment.py; with `prefect`, a private Prefect server
     starts in the background unless PREFECT_API_URL names one), then rich progress lines.
@@ -66,7 +65,6 @@ def _prefect_ready() -> None:
         _fail(str(exc))
 
 
-
 def _guarded(fn, *args, **kwargs):
     """Run a pipeline step; known input errors become one red line, never a traceback."""
     from flows.ingest.discover import LandingError
@@ -81,7 +79,7 @@ def _guarded(fn, *args, **kwargs):
         _fail(str(exc))
 
 
-def _alerts_session(cfg: Config):
+def _writable_session(cfg: Config):
     """A writable warehouse connection, or one clear line when there is none or it is busy."""
     import duckdb
 

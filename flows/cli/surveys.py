@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from flows.cli.common import (AsOf, ConfigOpt, LandingOpt, WorkspaceOpt, _alerts_session, _fail, _parse_date,
+from flows.cli.common import (AsOf, ConfigOpt, LandingOpt, WorkspaceOpt, _writable_session, _fail, _parse_date,
                               build_config)
 from flows.console import console
 
@@ -34,7 +34,7 @@ def survey_import(
     from flows.actions.surveys import SurveyError, import_responses
 
     cfg = build_config(config, workspace, landing)
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         try:
             result = import_responses(con, cfg.path("landing"), file.expanduser().resolve())
         except SurveyError as exc:
@@ -65,7 +65,7 @@ def survey_send(
 
     cfg = build_config(config, workspace)
     day = _parse_date(as_of) if as_of else None
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         try:
             r = send_adhoc(con, cfg, name, day, dry_run=dry_run)
         except SurveyError as exc:
@@ -96,7 +96,7 @@ def survey_list(
 
     from flows.actions.surveys import list_invitations, survey_counts
 
-    with _alerts_session(build_config(config, workspace)) as con:
+    with _writable_session(build_config(config, workspace)) as con:
         rows = list_invitations(con, survey, account) if invitations else survey_counts(con)
     if not invitations:
         rows = [r for r in rows if survey is None or r["survey"] == survey]
@@ -137,7 +137,7 @@ def campaign_list(config: ConfigOpt = None, workspace: WorkspaceOpt = None) -> N
     from flows.actions.campaigns import list_campaigns
 
     cfg = build_config(config, workspace)
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         rows = list_campaigns(con, cfg)
     c = cfg.campaigns
     table = Table(title=f"campaigns (send window {c.send_window_utc.label()}, at most {c.max_per_run} per run)")
@@ -162,7 +162,7 @@ def campaign_preview(name: CampaignName, as_of: AsOf = None, config: ConfigOpt =
     from flows.actions.campaigns import AUTOMATIC_CAMPAIGNS, last_build_as_of, preview
 
     cfg = build_config(config, workspace)
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         day = _parse_date(as_of) if as_of or name not in AUTOMATIC_CAMPAIGNS else (last_build_as_of(con) or date.today())
         p = _campaign_call(preview, con, cfg, name, day)
     _print_selection(p.selection, name, day)
@@ -207,7 +207,7 @@ def campaign_send(
 
     cfg = build_config(config, workspace)
     day = _parse_date(as_of)
-    with _alerts_session(cfg) as con:
+    with _writable_session(cfg) as con:
         p = _campaign_call(preview, con, cfg, name, day, samples=0)
         if not p.automatic:
             _print_selection(p.selection, name, day)
