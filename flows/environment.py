@@ -12,6 +12,7 @@ import os
 
 from flows.config import Config
 
+
 def prepare(config: Config, verbose: bool = False, server: bool = False, deployed: bool = False) -> None:
     """Set what the tools read from the environment (idempotent: values already set stay).
 
