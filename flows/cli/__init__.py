@@ -11,9 +11,9 @@ import typer
 from rich.markup import escape
 
 from flows.cli import alerts, analysis, check, demo, deliver, model, outbox, run, serve, surveys
+from flows.cli.preview import preview_emails
 from flows.config import ConfigError
 from flows.console import console
-from flows.preview_emails import preview_emails
 
 app = typer.Typer(
     name="steward", no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
