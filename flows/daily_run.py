@@ -13,7 +13,7 @@ from typing import Any, Callable
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import progress
+from flows import environment, progress
 from flows.actions import shadow as shadow_mode
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
@@ -298,4 +298,5 @@ def daily_run(as_of: date | None = None, config_path: str | None = None, workspa
     scheduled_at = flow_run.scheduled_start_time or datetime.now(timezone.utc)
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
+    environment.prepare(config, deployed=True)  # a worker's flow run: this is its entry point
     return asdict(run_pipeline(config, as_of or scheduled_at.date(), full_refresh, scheduled_at))

@@ -86,7 +86,6 @@ def check_report(config, warehouse, today) -> dict:
 
     Costs one small dbt build, so it runs only when the landing has another system's records to match.
     """
-    import os
     from datetime import date
 
     from flows.transform import run_dbt
@@ -101,14 +100,9 @@ def check_report(config, warehouse, today) -> dict:
         return {}
     paths = config.paths.model_copy(update={"workspace": warehouse.parent, "warehouse": warehouse})
     scratch = config.model_copy(update={"paths": paths})
-    saved = dict(os.environ)
-    try:
-        run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk", "--indirect-selection", "cautious",
-                          "--exclude-resource-type", "unit_test"],
-                today or date.today())
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk", "--indirect-selection", "cautious",
+                      "--exclude-resource-type", "unit_test"],
+            today or date.today())
     # dbt's in-process connection is read-write: the same configuration, and Steward's memory settings
     con = apply_resources(duckdb.connect(str(warehouse)), warehouse)
     try:

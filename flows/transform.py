@@ -11,11 +11,11 @@ build takes 20 s plain and ~65 s with node tasks).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dbt_common.events.base_types import EventLevel
@@ -48,17 +48,32 @@ class DbtResult:
     failed_incremental: list[str] = field(default_factory=list)  # incremental models among the failures
 
 
-def dbt_env(config: Config) -> dict[str, str]:
-    """Environment the dbt profile and dbt itself read (warehouse path, threads, log location)."""
+def dbt_profile(config: Config) -> dict:
+    """The `steward` dbt profile for this config: warehouse path, threads, DuckDB memory settings.
+
+    Written into the workspace (profiles_dir) and passed to dbt by flag, so no process
+    environment is involved; the committed dbt_project/profiles.yml is for analysts by hand."""
     ws = config.path("workspace")
-    return {
-        "STEWARD_DUCKDB_PATH": str(config.path("warehouse")),
-        "STEWARD_DBT_THREADS": str(config.dbt.threads),
-        "STEWARD_DUCKDB_MEMORY_LIMIT": config.duckdb.memory_limit,
-        "STEWARD_DUCKDB_TEMP_DIRECTORY": str(config.duckdb.temp_path(ws)),
-        "DBT_LOG_PATH": str(ws / "dbt" / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    settings = {"memory_limit": config.duckdb.memory_limit, "temp_directory": str(config.duckdb.temp_path(ws))}
+    output = {"type": "duckdb", "path": str(config.path("warehouse")), "threads": config.dbt.threads,
+              "settings": settings}
+    return {"steward": {"target": "duckdb", "outputs": {"duckdb": output}}}
+
+
+def profiles_dir(config: Config) -> Path:
+    """<workspace>/dbt holding this config's profiles.yml (JSON is YAML); rewritten only on change."""
+    folder = config.path("workspace") / "dbt"
+    path = folder / "profiles.yml"
+    text = json.dumps(dbt_profile(config), indent=2) + "\n"
+    if not path.exists() or path.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def _dbt_env_flags(config: Config) -> list[str]:
+    """What dbt would otherwise read from the environment: its log folder, no usage stats."""
+    return ["--log-path", str(config.path("workspace") / "dbt" / "logs"), "--no-send-anonymous-usage-stats"]
 
 
 def _join_node_task_threads(before: set[threading.Thread], timeout: float = 120.0) -> None:
@@ -134,9 +149,9 @@ def _invoke_dbt(config: Config, full: list[str]) -> Any:
 
 def _dbt_flags(config: Config, quiet: bool) -> list[str]:
     """Steward's project, profile and workspace target; dbt's console output only when verbose."""
-    return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(config.dbt.project_dir),
+    return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(profiles_dir(config)),
             "--target-path", str(config.paths.dbt_target),
-            "--log-level", "none" if quiet else "info", "--log-level-file", "info"]
+            "--log-level", "none" if quiet else "info", "--log-level-file", "info"] + _dbt_env_flags(config)
 
 
 def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
@@ -150,7 +165,6 @@ def parse_ahead(config: Config, as_of: date) -> bool:
     The following build then only re-checks files (partial parsing), so the CLI runs this while
     the Prefect server is still starting. Problems are left for the build to report.
     """
-    os.environ.update(dbt_env(config))
     res = dbtRunner().invoke(_with_vars(config, ["parse"], as_of) + _dbt_flags(config, quiet=True))
     return bool(res.success)
 
@@ -159,14 +173,14 @@ def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
     """Run dbt through prefect-dbt, one Prefect task per node."""
     settings = PrefectDbtSettings(
         project_dir=config.dbt.project_dir,
-        profiles_dir=config.dbt.project_dir,
+        profiles_dir=profiles_dir(config),
         target_path=config.paths.dbt_target,
         log_level=_dbt_log_level(),
     )
     runner = PrefectDbtRunner(settings=settings, raise_on_failure=False)
     before = set(threading.enumerate())
     try:
-        return runner.invoke(full)
+        return runner.invoke(full + _dbt_env_flags(config))
     except ValueError as exc:  # prefect-dbt wraps dbt's compilation/runtime exceptions
         raise DbtBuildError(str(exc)) from None
     finally:
@@ -175,7 +189,6 @@ def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
 
 def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
     """Invoke dbt with Steward's project, profile, workspace target path and vars."""
-    os.environ.update(dbt_env(config))
     full = _with_vars(config, args, as_of)
     if config.dbt.node_tasks:
         res = _invoke_with_node_tasks(config, full)

@@ -102,10 +102,12 @@ def report_flow(name: str, as_of: date | None = None, send: bool = True, config_
     """Build one scheduled report (renewals, nrr, revenue_spread, team, todo) and email it."""
     from prefect.runtime import flow_run
 
+    from flows import environment
     from flows.runlock import run_lock
 
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
+    environment.prepare(config, deployed=True)  # a worker's flow run: this is its entry point
     as_of = as_of or (flow_run.scheduled_start_time or datetime.now(timezone.utc)).date()
     with run_lock(config.path("workspace"), as_of, what="a report"):  # it writes ops.outbox: one writer
         result = run_report(config, name, as_of, send)

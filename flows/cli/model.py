@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from flows.cli import AsOf, ConfigOpt, WorkspaceOpt, _fail, _parse_date, _prepare_runtime, build_config
+from flows.cli.common import AsOf, ConfigOpt, WorkspaceOpt, _fail, _parse_date, _prepare_runtime, build_config
 from flows.console import console
 
 model_app = typer.Typer(no_args_is_help=True, help=(

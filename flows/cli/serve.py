@@ -1,4 +1,4 @@
-"""`steward serve` and `steward serve-screenshots` (registered at the end of flows/cli.py)."""
+"""`steward serve` and `steward serve-screenshots` (registered in flows/cli/__init__.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from flows.cli import ConfigOpt, WorkspaceOpt, _fail, app, build_config
+from flows.cli.common import ConfigOpt, WorkspaceOpt, _fail, build_config
 from flows.console import console
 
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on (put a TLS proxy in front in production).")]
 PortOpt = Annotated[int, typer.Option("--port", help="Port to listen on.")]
 
 
-@app.command()
 def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8765, config: ConfigOpt = None,
           workspace: WorkspaceOpt = None) -> None:
     """Run the web service behind email links: surveys, unsubscribe, alert/task buttons, CSM pages.
@@ -39,7 +38,6 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8765, config: ConfigOpt =
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
 
 
-@app.command("serve-screenshots")
 def serve_screenshots(out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the PNGs.")] = None,
                       config: ConfigOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Screenshot every page of `steward serve` at desktop and 375 px widths, for review.

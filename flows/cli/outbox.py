@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from flows.cli import ConfigOpt, WorkspaceOpt, _fail, build_config
+from flows.cli.common import ConfigOpt, WorkspaceOpt, _fail, build_config
 from flows.console import console
 
 outbox_app = typer.Typer(no_args_is_help=True, help=(

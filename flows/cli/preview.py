@@ -145,7 +145,7 @@ def preview_emails(
 
     Example: steward demo && steward preview-emails
     """
-    from flows.cli import _fail, build_config, console
+    from flows.cli.common import _fail, build_config, console
 
     cfg = build_config(config, workspace)
     target = out or cfg.path("workspace") / "previews"
