@@ -11,7 +11,7 @@ FLOWS = Path(__file__).resolve().parents[2] / "flows"
 ENTRY_POINT = "flows/environment.py"  # the only module that may write os.environ
 MAX_LINES = 400
 # being split in issue 21: the lead empties this list when the issue-21 branches are merged
-TOO_LONG_FOR_NOW = {"flows/config.py", "flows/actions/campaigns.py", "flows/actions/surveys.py",
+TOO_LONG_FOR_NOW = {"flows/actions/campaigns.py", "flows/actions/surveys.py",
                     "flows/actions/assignments.py"}
 ENVIRON_WRITES = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
 
