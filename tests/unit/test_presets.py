@@ -21,8 +21,8 @@ def _config(tmp_path, sources):
 def test_shipped_presets_validate_against_the_contract(tmp_path):
     assert {"stripe", "hubspot", "segment"} <= set(available())
     cfg = _config(tmp_path, {"billing": "stripe", "crm": "hubspot", "product": "segment"})
-    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "tasks", "usage_events",
-                                "product_accounts"}
+    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "contacts", "tasks",
+                                "usage_events", "product_accounts"}
     assert cfg.sources["subscriptions"].cents == ["amount"]
     assert cfg.sources["subscriptions"].epochs["renewal_date"] == "seconds"
 
