@@ -1,8 +1,9 @@
 """Identity resolution, reported: what dim_identity_crosswalk (dbt) matched, and what it could not.
 
 Records of another system (a Stripe customer, a Segment workspace, a Zendesk organization) that match
-no CRM account, or more than one, are never dropped or merged silently: the run summary counts them with the rows they hold
-out of the marts, and `steward check` lists them with their candidates (docs/identity.md).
+no CRM account, or more than one, are never dropped or merged silently: the run summary counts them
+with the rows they hold out of the marts, and `steward check` lists them with their candidates
+(docs/identity.md).
 """
 
 from __future__ import annotations
