@@ -107,5 +107,11 @@ def test_health_alerts_and_run_summary(built):
     assert ident["support"] == {"matched": 3, "ambiguous": 0, "unmatched": 1, "rows_held_out": 1}
     assert ident["product"] == {"matched": 3, "ambiguous": 0, "unmatched": 0, "rows_held_out": 0}
     assert "360000000004" in built["stdout"]
+    # Amplitude's tailspin group is on no Account: its 2 events are quarantined by the gate, named, not lost
+    quality = (json.loads(summary) if isinstance(summary, str) else summary)["quality"]
+    assert quality["quarantined"] == {"usage_events": 2}
+    assert [(r["rule"], r["rows"]) for r in quality["rules"]] == [("usage_events.account_id:reference", 2)]
+    assert "187520_2026-03-14_9#0.json" in quality["rules"][0]["example"]
+    assert "tailspin" in quality["rules"][0]["example"]
     contacts = _query(ws, "select contact_id, account_id, name from staging.stg_crm__contacts order by 1")
     assert contacts == [("003Hp00000CtBenIAB", CT, "Ben"), ("003Hp00000NwAnnIAA", NW, "Ann")]
