@@ -1,11 +1,12 @@
--- One row per billing customer, product account and support organization: the Steward (CRM) account it is, by which rule,
--- with what confidence. Rules, strongest first: the user's override; the exact id a CRM field stores
--- (accounts.billing_customer_id / product_account_id, or the CRM id a support organization stores); the web or e-mail domain; the normalised company
--- name. A record takes the strongest rule that matches; if that rule points at two or more accounts it is
--- ambiguous and matches none (never merged by a guess), if none matches it is unmatched. Both are
--- reported by the run summary and `steward check`; their rows are held out of the marts.
--- A staging view because the billing and product staging models resolve their account ids through it
--- (so `--select staging` builds); marts.dim_identity_crosswalk publishes it.
+-- One row per billing customer, product account and support organization: the Steward (CRM) account it
+-- is, by which rule, with what confidence. Rules, strongest first: the user's override; the exact id a
+-- CRM field stores (accounts.billing_customer_id / product_account_id, or the CRM id a support
+-- organization stores); the web or e-mail domain; the normalised company name. A record takes the
+-- strongest rule that matches; if that rule points at two or more accounts it is ambiguous and matches
+-- none (never merged by a guess), if none matches it is unmatched. Both are reported by the run summary
+-- and `steward check`; their rows are held out of the marts.
+-- A staging view because the billing, product and support staging models resolve their account ids
+-- through it (so `--select staging` builds); marts.dim_identity_crosswalk publishes it.
 
 with crm_accounts as (
     select * from {{ ref('stg_crm__accounts') }}
