@@ -46,7 +46,7 @@ def built(prefect_harness, tmp_path_factory) -> dict:
     cfg.write_text(yaml.safe_dump(raw, sort_keys=False))
     run = steward("run", "--as-of", AS_OF.isoformat(), "--config", str(cfg), ws=ws, api_url=PREFECT_API_URL.value())
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return {"ws": ws, "stdout": run.stdout}
+    return {"ws": ws, "cfg": cfg, "stdout": run.stdout}
 
 
 def test_mrr_per_salesforce_account_matches_the_hand_computation(built):
@@ -115,3 +115,17 @@ def test_health_alerts_and_run_summary(built):
     assert "tailspin" in quality["rules"][0]["example"]
     contacts = _query(ws, "select contact_id, account_id, name from staging.stg_crm__contacts order by 1")
     assert contacts == [("003Hp00000CtBenIAB", CT, "Ben"), ("003Hp00000NwAnnIAA", NW, "Ann")]
+
+
+def test_check_lists_the_unmatched_zendesk_organization(built, tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(LANDING), "--json", "--config", str(built["cfg"]),
+                                      "--workspace", str(tmp_path / "ws")])
+    out = json.loads(result.output[result.output.index("{"):])
+    assert out["identity"]["support"]["unmatched"] == [{"source_id": "360000000004", "name": "Litware"}]
+    assert out["identity"]["support"]["counts"] == {"matched": 3, "ambiguous": 0, "unmatched": 1, "rows_held_out": 1}
+    # the quarantined Amplitude events make check exit 1, naming them
+    assert result.exit_code == 1 and out["quarantined"] == {"usage_events": 2}, result.output[-2000:]
