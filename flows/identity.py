@@ -1,8 +1,9 @@
 """Identity resolution, reported: what dim_identity_crosswalk (dbt) matched, and what it could not.
 
-Records of another system (a Stripe customer, a Segment workspace) that match no CRM account, or more
-than one, are never dropped or merged silently: the run summary counts them with the rows they hold
-out of the marts, and `steward check` lists them with their candidates (docs/identity.md).
+Records of another system (a Stripe customer, a Segment workspace, a Zendesk organization) that match
+no CRM account, or more than one, are never dropped or merged silently: the run summary counts them
+with the rows they hold out of the marts, and `steward check` lists them with their candidates
+(docs/identity.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import duckdb
 from flows.warehouse import apply_resources, open_reader
 
 # the landing tables whose account_id may carry each system's ids
-HELD_TABLES = {"billing": ("subscriptions", "invoices"), "product": ("usage_events",)}
+HELD_TABLES = {"billing": ("subscriptions", "invoices"), "product": ("usage_events",),
+               "support": ("support_tickets",)}
 LIST_LIMIT = 20
 
 
@@ -93,7 +95,7 @@ def check_report(config, warehouse, today) -> dict:
     con = open_reader(warehouse)
     try:
         n = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                for t in ("billing_customers", "product_accounts", "identity_overrides"))
+                for t in ("billing_customers", "product_accounts", "support_organizations", "identity_overrides"))
     finally:
         con.close()
     if not n:
