@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from flows.actions._txn import counts, transaction
 from flows.config import Config, Playbook
 from flows.actions.sender import csm_senders, sender_address
 from flows.delivery.message import Message
@@ -80,7 +81,7 @@ def _owners(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     for account_id, role, user_id in con.execute(
             "select account_id, role, user_id from ops.assignments where released_as_of is null").fetchall():
         out[(account_id, role)] = user_id
-    leader = con.execute("select min(user_id) from staging.stg_crm__team where role = 'csl' and active").fetchone()[0]
+    leader = con.execute("select min(user_id) from marts.dim_team where role = 'csl' and is_active").fetchone()[0]
     if leader:
         out[("*", "csl")] = leader
     return out
@@ -109,8 +110,7 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
     facts = {a: (seg, h, owner, name) for a, seg, h, owner, name in con.execute(
         "select account_id, segment, health_score, owner_csm_id, account_name from marts.dim_accounts").fetchall()}
     closed: Counter = Counter()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         run_rows, task_rows = [], []
         for pb_name, acct in sorted(to_start):
             pb = books[pb_name]
@@ -139,10 +139,6 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
                 closed["condition cleared"] += 1
         closed.update(_close_finished(con, books, as_of))
         result.emails_queued = _queue_emails(con, config, books, as_of, owners)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
     result.closed = dict(closed)
     return result
 
@@ -213,14 +209,13 @@ def _close_finished(con, books: dict[str, Playbook], as_of: date) -> Counter:
 def _recipients(con, step, account_id: str, owner_id: str | None, as_of: date) -> list[tuple[str, str | None]]:
     """(email, name) for an email step: the owner, or the account's current, subscribed contacts."""
     if step.to == "owner":
-        row = con.execute("select email, name from staging.stg_crm__team where user_id = ?", [owner_id]).fetchone()
+        row = con.execute("select email, name from marts.dim_team where user_id = ?", [owner_id]).fetchone()
         return [row] if row and row[0] else []
     where = {"primary_contact": "and is_primary", "champion": "and is_champion", "all_contacts": ""}[step.to]
+    # reachable: dim_contacts' rule at the build's as_of (the run's own)
     return con.execute(
-        "select email, name from staging.stg_crm__contacts where account_id = ? and email is not null "
-        "and (left_at is null or cast(left_at as date) > ?) "
-        f"and (unsubscribed_at is null or cast(unsubscribed_at as date) > ?) {where} order by email",
-        [account_id, as_of, as_of]).fetchall()
+        "select email, contact_name from marts.dim_contacts where account_id = ? and email is not null "
+        f"and is_reachable {where} order by email", [account_id]).fetchall()
 
 
 def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, owners: dict) -> int:
@@ -228,7 +223,7 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
     runs = con.execute("select r.run_id, r.playbook, r.account_id, r.episode_start, d.account_name "
                        "from ops.playbook_runs r left join marts.dim_accounts d using (account_id) "
                        "where r.status = 'active'").fetchall()
-    team = dict(con.execute("select user_id, name from staging.stg_crm__team").fetchall())
+    team = dict(con.execute("select user_id, name from marts.dim_team").fetchall())
     sent_steps = set(con.execute("select distinct split_part(idempotency_key, ':', 2), "
                                  "cast(split_part(idempotency_key, ':', 3) as integer) from ops.outbox "
                                  "where starts_with(idempotency_key, 'playbook:')").fetchall())
@@ -265,7 +260,7 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
 def progress_lines(result: PlaybookRunResult) -> str:
     if result.skipped_backfill:
         return "skipped: a later day is already recorded"
-    per = ", ".join(f"{k} {v}" for k, v in sorted(result.per_playbook.items()))
+    per = counts(result.per_playbook)
     closed = ", ".join(f"{v} {k}" for k, v in sorted(result.closed.items()))
     return (f"{result.started} run(s) started{f' ({per})' if per else ''}, {result.held_out} held out, "
             f"{result.tasks_created} task(s), {result.emails_queued} email(s) queued"
