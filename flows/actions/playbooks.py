@@ -109,38 +109,65 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
     owners = _owners(con)
     facts = {a: (seg, h, owner, name) for a, seg, h, owner, name in con.execute(
         "select account_id, segment, health_score, owner_csm_id, account_name from marts.dim_accounts").fetchall()}
-    closed: Counter = Counter()
+    plan = plan_playbook_runs(to_start, ended, eligible, open_eps, books, facts, owners, as_of)
     with transaction(con):
-        run_rows, task_rows = [], []
-        for pb_name, acct in sorted(to_start):
-            pb = books[pb_name]
-            rid = run_id(pb_name, acct, as_of)
-            held = is_held_out(pb, acct, as_of)
-            seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
-            run_rows.append((rid, pb_name, acct, as_of, "held_out" if held else "active", eligible[(pb_name, acct)],
-                             owner, seg, health))
-            if held:
-                result.held_out += 1
-                continue
-            result.started += 1
-            result.per_playbook[pb_name] = result.per_playbook.get(pb_name, 0) + 1
-            task_rows += _task_rows(pb, rid, acct, as_of, owners, account_name)
-        _bulk_insert(con, "ops.playbook_runs", ("run_id", "playbook", "account_id", "episode_start", "status",
-                                                "trigger_reason", "owner_id", "segment", "health_at_start"), run_rows)
-        _bulk_insert(con, "ops.tasks", ("task_id", "account_id", "owner_id", "title", "source", "source_ref",
-                                        "created_as_of", "due_date"), task_rows, extra="'open', now()",
-                     extra_columns=("status", "created_at"))
-        result.tasks_created = len(task_rows)
-        for key in sorted(ended):
-            rid, status, _ = open_eps[key]
-            con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
-            if status == "active" and "condition_cleared" in books.get(key[0], _ALL_EXITS).exit_when:
-                _close(con, rid, as_of, "exited", "condition cleared")
-                closed["condition cleared"] += 1
+        closed = apply_playbook_plan(con, plan, as_of)
         closed.update(_close_finished(con, books, as_of))
         result.emails_queued = _queue_emails(con, config, books, as_of, owners)
+    result.started, result.held_out = sum(plan.per_playbook.values()), plan.held_out
+    result.per_playbook, result.tasks_created = dict(plan.per_playbook), len(plan.task_rows)
     result.closed = dict(closed)
     return result
+
+
+@dataclass
+class PlaybookPlan:
+    run_rows: list[tuple] = field(default_factory=list)   # ops.playbook_runs rows of the episodes started
+    task_rows: list[tuple] = field(default_factory=list)  # ops.tasks rows of the started (not held-out) runs
+    end: list[str] = field(default_factory=list)          # run ids whose trigger episode ended
+    exit: list[str] = field(default_factory=list)         # of those, active runs that close (condition cleared)
+    held_out: int = 0
+    per_playbook: Counter = field(default_factory=Counter)  # runs started per playbook
+
+
+def plan_playbook_runs(to_start: set[tuple[str, str]], ended: set[tuple[str, str]],
+                       eligible: dict[tuple[str, str], str], open_eps: dict[tuple[str, str], tuple[str, str, date]],
+                       books: dict[str, Playbook], facts: dict[str, tuple], owners: dict, as_of: date) -> PlaybookPlan:
+    """Pure: the runs and tasks the new episodes start (a seeded share held out), and the runs
+    whose episode ended. facts: account -> (segment, health, CRM owner, name)."""
+    plan = PlaybookPlan()
+    for pb_name, acct in sorted(to_start):
+        pb = books[pb_name]
+        rid = run_id(pb_name, acct, as_of)
+        held = is_held_out(pb, acct, as_of)
+        seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
+        plan.run_rows.append((rid, pb_name, acct, as_of, "held_out" if held else "active",
+                              eligible[(pb_name, acct)], owner, seg, health))
+        if held:
+            plan.held_out += 1
+            continue
+        plan.per_playbook[pb_name] += 1
+        plan.task_rows += _task_rows(pb, rid, acct, as_of, owners, account_name)
+    for key in sorted(ended):
+        rid, status, _ = open_eps[key]
+        plan.end.append(rid)
+        if status == "active" and "condition_cleared" in books.get(key[0], _ALL_EXITS).exit_when:
+            plan.exit.append(rid)
+    return plan
+
+
+def apply_playbook_plan(con: duckdb.DuckDBPyConnection, plan: PlaybookPlan, as_of: date) -> Counter:
+    """Write the plan (the caller holds the transaction); close reason -> runs closed."""
+    _bulk_insert(con, "ops.playbook_runs", ("run_id", "playbook", "account_id", "episode_start", "status",
+                                            "trigger_reason", "owner_id", "segment", "health_at_start"), plan.run_rows)
+    _bulk_insert(con, "ops.tasks", ("task_id", "account_id", "owner_id", "title", "source", "source_ref",
+                                    "created_as_of", "due_date"), plan.task_rows, extra="'open', now()",
+                 extra_columns=("status", "created_at"))
+    for rid in plan.end:
+        con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
+    for rid in plan.exit:
+        _close(con, rid, as_of, "exited", "condition cleared")
+    return Counter({"condition cleared": len(plan.exit)} if plan.exit else {})
 
 
 class _AllExits:

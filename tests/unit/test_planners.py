@@ -12,8 +12,9 @@ import pytest
 
 from flows.actions._txn import counts, transaction
 from flows.actions.journey import Stay, plan_phase_changes
-from flows.actions.playbooks import plan_episodes
+from flows.actions.playbooks import is_held_out, plan_episodes, plan_playbook_runs, run_id, task_id
 from flows.actions.surveys import Candidate, _Ledger, plan_invitations
+from flows.config import Playbook
 
 D = date(2026, 6, 30)
 
@@ -50,6 +51,37 @@ def test_episodes_start_for_newly_eligible_and_end_when_eligibility_ends():
     assert ended == {("rescue", "C"), ("expand", "B")}
     assert plan_episodes(set(), set()) == (set(), set())
     assert plan_episodes(eligible, eligible) == (set(), set())  # still eligible: nothing starts twice
+
+
+def playbook(name, holdout=0.0, exits=("condition_cleared", "all_tasks_done", "expired")):
+    return Playbook(name=name, trigger={"health_band": "red"}, holdout_pct=holdout, exit_when=list(exits), steps=[
+        {"task": "Call {account_name}", "due_days": 2},
+        {"email_subject": "Hi", "email_body": "Hello", "to": "owner"},            # an email: no task row
+        {"task": "Plan with the leader", "owner_role": "csl", "due_days": 5}])
+
+
+def test_playbook_plan_starts_runs_with_their_tasks_and_closes_runs_whose_condition_cleared():
+    books = {"rescue": playbook("rescue"), "keep": playbook("keep", exits=("expired",))}
+    held = playbook("held", holdout=99.99)  # nearly every episode to the control group
+    assert is_held_out(held, "B", D)
+    books["held"] = held
+    owners = {("A", "csm"): "u_csm", ("*", "csl"): "u_lead"}
+    facts = {"A": ("smb", 35.0, "u_crm", "Acme"), "B": ("enterprise", 20.0, None, None)}
+    eligible = {("rescue", "A"): "health red", ("held", "B"): "health red"}
+    open_eps = {("rescue", "C"): ("pr_c", "active", D - timedelta(days=9)),
+                ("keep", "C"): ("pr_k", "active", D - timedelta(days=9)),     # closes only by expiry
+                ("rescue", "E"): ("pr_e", "completed", D - timedelta(days=30))}  # already closed: episode ends only
+    plan = plan_playbook_runs({("rescue", "A"), ("held", "B")}, {("rescue", "C"), ("keep", "C"), ("rescue", "E")},
+                              eligible, open_eps, books, facts, owners, D)
+    rid = run_id("rescue", "A", D)
+    assert plan.run_rows == [
+        (run_id("held", "B", D), "held", "B", D, "held_out", "health red", None, "enterprise", 20.0),
+        (rid, "rescue", "A", D, "active", "health red", "u_crm", "smb", 35.0)]
+    assert plan.task_rows == [  # step 1 is the email: task ids follow the step index
+        (task_id(rid, 0), "A", "u_csm", "Call Acme", "playbook:rescue", rid, D, D + timedelta(days=2)),
+        (task_id(rid, 2), "A", "u_lead", "Plan with the leader", "playbook:rescue", rid, D, D + timedelta(days=5))]
+    assert (plan.held_out, dict(plan.per_playbook)) == (1, {"rescue": 1})
+    assert sorted(plan.end) == ["pr_c", "pr_e", "pr_k"] and plan.exit == ["pr_c"]
 
 
 # --- survey invitations ------------------------------------------------------------------------
