@@ -25,7 +25,7 @@ from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.actions.alert_text import RULE_LABELS, describe
 from flows.actions._txn import transaction
-from flows.actions.sender import person_name
+from flows.actions.sender import person_name, team_names
 from flows.delivery.render import render
 from flows.reports.formatting import day
 from flows.serve.links import alert_action_links
@@ -186,15 +186,11 @@ DUE_SQL = """
 """
 
 
-def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
-
-
 def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
                   currency: str = "USD", config=None) -> int:
     """One digest per recipient (CC'd leaders included) of alerts due a notice; returns messages queued."""
     rows = con.execute(DUE_SQL, [as_of]).fetchall()
-    names = _names(con)
+    names = team_names(con)
     by_recipient: dict[str, list[dict]] = {}
     greet: dict[str, str | None] = {}
     for (alert_id, recipient, cc, severity, title, details, account_id, account_name, recipient_name,

@@ -50,3 +50,8 @@ def person_name(con: duckdb.DuckDBPyConnection, email: str, leader_email: str | 
         if len(leaders) == 1:
             return leaders[0][0]
     return None
+
+
+def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """user_id -> the name every email shows for a team member (marts.dim_team.display_name)."""
+    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 
 from flows.actions.alert_text import RULE_LABELS, describe
-from flows.actions.sender import person_name  # noqa: F401 (reports.flow greets with it)
+from flows.actions.sender import person_name, team_names  # noqa: F401 (reports.flow greets with person_name)
 from flows.reports import charts
 from flows.reports.formatting import (BAD, BAND_COLOURS, Cell, NEUTRAL, day, delta, health, money, number, pct,
                                       plural)
@@ -94,10 +94,6 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
                           f"{a['severity']} · {RULE_LABELS.get(a['rule'], a['rule'])}",
                           SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[], ref=("alert", a["alert_id"])))
     return items
-
-
-def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
 
 
 SOURCE_LABELS = {"crm": "from the CRM", "playbook": "playbook step", "pooled_contact": "pooled reach-out",
