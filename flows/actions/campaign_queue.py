@@ -45,7 +45,6 @@ def render_campaign(subject: str, body: str, as_of: date) -> tuple[str, str]:
     return render("campaign_email", title=subject, as_of=as_of, paragraphs=paragraphs)
 
 
-
 def template_for(config: Config, campaign: str, step: str) -> CampaignEmail | None:
     """The subject/body a pending row is rendered with (None: no longer configured)."""
     c = config.campaigns
@@ -58,7 +57,6 @@ def template_for(config: Config, campaign: str, step: str) -> CampaignEmail | No
             return None
         return next((s for s in c.onboarding_sequence.steps if f"day_{s.day}" == step), None)
     return bulk_campaign(config, campaign)
-
 
 
 @dataclass

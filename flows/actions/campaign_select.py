@@ -32,7 +32,6 @@ def enabled_automatic(config: Config) -> list[str]:
     return [name for name in AUTOMATIC_CAMPAIGNS if on[name]]
 
 
-
 @dataclass
 class Selection:
     """The outcome of choosing recipients: counts per campaign and per exclusion reason."""

@@ -102,7 +102,6 @@ def progress_line(r: CampaignRunResult) -> str:
     return line
 
 
-
 # --- commands: list, preview, send -----------------------------------------------------------
 
 def _require_marts(con: duckdb.DuckDBPyConnection) -> None:
