@@ -4,7 +4,7 @@
 
 Every base table in marts, actions, intermediate and ops is compared as a multiset of rows over the
 columns both sides have, leaving out what differs between any two runs (load and send timestamps,
-message and batch ids, random survey tokens); outbox bodies are compared with tokens and signed
+message and batch ids, random survey tokens; doubles to 9 decimals); outbox bodies are compared with tokens and signed
 links masked. Tables or columns only one side has are listed. Exit status 1 when anything differs.
 """
 
@@ -30,11 +30,16 @@ def _tables(con: duckdb.DuckDBPyConnection, db: str) -> set[str]:
         "and table_type = 'BASE TABLE' and list_contains(?, table_schema)", [db, list(SCHEMAS)]).fetchall()}
 
 
-def _columns(con: duckdb.DuckDBPyConnection, db: str, table: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, db: str, table: str) -> dict[str, str]:
     schema, name = table.split(".")
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ? "
-        "and table_name = ? order by ordinal_position", [db, schema, name]).fetchall()]
+    return dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog = ? "
+        "and table_schema = ? and table_name = ? order by ordinal_position", [db, schema, name]).fetchall())
+
+
+def _value(column: str, data_type: str) -> str:
+    # floating-point sums depend on the order threads add them in: 1e-17 apart is the same number
+    return f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
 
 
 def _differs(con, select_b: str, select_a: str) -> tuple[int, int]:
@@ -54,7 +59,7 @@ def compare(before: str, after: str) -> list[str]:
         cb, ca = _columns(con, "b", t), _columns(con, "a", t)
         if set(cb) ^ set(ca):
             lines.append(f"{t}: columns only before {sorted(set(cb) - set(ca))}, only after {sorted(set(ca) - set(cb))}")
-        cols = ", ".join(f'"{c}"' for c in cb if c in ca and not VOLATILE.search(c))
+        cols = ", ".join(_value(c, t_) for c, t_ in cb.items() if c in ca and not VOLATILE.search(c))
         only_b, only_a = _differs(con, f"select {cols} from b.{t}", f"select {cols} from a.{t}")
         if t == "ops.outbox":
             body = f"select idempotency_key, regexp_replace(text_body, '{MASK}', '\\1X', 'g') from {{}}.ops.outbox"
