@@ -12,9 +12,8 @@ import duckdb
 
 from flows.warehouse import apply_resources, open_reader
 
-# the landing tables whose account_id may carry each system's ids
-HELD_TABLES = {"billing": ("subscriptions", "invoices"), "product": ("usage_events",),
-               "support": ("support_tickets",)}
+# the systems whose ids the crosswalk resolves (their tables: marts.fct_identity_held_out)
+HELD_SYSTEMS = ("billing", "product", "support")
 LIST_LIMIT = 20
 
 
@@ -28,18 +27,14 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict:
     if not _has_crosswalk(con):
         return {}
     out: dict = {}
-    for system, tables in HELD_TABLES.items():
+    for system in HELD_SYSTEMS:
         counts = dict(con.execute("select match_status, count(*) from marts.dim_identity_crosswalk where system = ? "
                                   "group by 1", [system]).fetchall())
         if not counts:  # no records of this system: the gate let only CRM account ids through
             continue
-        held = 0
-        for t in tables:  # rows whose id is neither a CRM account nor resolved by the crosswalk
-            held += con.execute(
-                f"select count(*) from raw.{t} r where cast(r.account_id as varchar) not in "
-                f"(select account_id from staging.stg_crm__accounts) and cast(r.account_id as varchar) not in "
-                f"(select source_id from marts.dim_identity_crosswalk where system = ? and account_id is not null)",
-                [system]).fetchone()[0]
+        # rows staging held out (unresolved ids): counted in dbt by the rule that drops them
+        held = con.execute("select coalesce(sum(count_rows_held_out), 0) from marts.fct_identity_held_out "
+                           "where system = ?", [system]).fetchone()[0]
         out[system] = {"matched": counts.get("matched", 0), "ambiguous": counts.get("ambiguous", 0),
                        "unmatched": counts.get("unmatched", 0), "rows_held_out": held}
     if out:

@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 
 from flows.actions.alert_text import RULE_LABELS, describe
+from flows.actions.sender import person_name, team_names  # noqa: F401 (reports.flow greets with person_name)
 from flows.reports import charts
 from flows.reports.formatting import (BAD, BAND_COLOURS, Cell, NEUTRAL, day, delta, health, money, number, pct,
                                       plural)
@@ -20,20 +21,6 @@ from flows.reports.revenue import closed_month, closed_week, month_name
 
 SEVERITY_COLOURS = {"critical": "#b42318", "warning": "#b54708", "info": "#175cd3"}
 ROLE_LABELS = {"csm": "CSM", "renewal_manager": "Renewal manager", "onboarding_specialist": "Onboarding"}
-
-
-def person_name(con: duckdb.DuckDBPyConnection, email: str, leader_email: str | None = None) -> str | None:
-    """The name of the team member with this email; for the configured CS leader's address, the
-    team's one active CS leader. None when nobody matches (the greeting then has no name)."""
-    row = con.execute("select display_name from marts.dim_team where lower(email) = lower(?) limit 1",
-                      [email]).fetchone()
-    if row:
-        return row[0]
-    if leader_email and email.lower() == leader_email.lower():
-        leaders = con.execute("select display_name from marts.dim_team where role = 'csl' and is_active").fetchall()
-        if len(leaders) == 1:
-            return leaders[0][0]
-    return None
 
 
 def team_performance(con: duckdb.DuckDBPyConnection, as_of: date, currency: str = "USD") -> ReportContent:
@@ -107,10 +94,6 @@ def _alert_items(con: duckdb.DuckDBPyConnection, user_id: str, currency: str) ->
                           f"{a['severity']} · {RULE_LABELS.get(a['rule'], a['rule'])}",
                           SEVERITY_COLOURS.get(a["severity"], NEUTRAL), links=[], ref=("alert", a["alert_id"])))
     return items
-
-
-def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
 
 
 SOURCE_LABELS = {"crm": "from the CRM", "playbook": "playbook step", "pooled_contact": "pooled reach-out",
