@@ -14,7 +14,8 @@ def con(tmp_path):
     c = duckdb.connect(str(tmp_path / "fresh.duckdb"))
     c.execute("create schema raw")
     # usage up to 06-20, then one late row dated after every as_of below but the last
-    c.execute("create table raw.usage_events as select (date '2026-06-01' + cast(i as integer))::timestamp + interval 9 hour as occurred_at "
+    c.execute("create table raw.usage_events as "
+              "select (date '2026-06-01' + cast(i as integer))::timestamp + interval 9 hour as occurred_at "
               "from range(20) t(i) union all select timestamp '2026-07-05 10:00'")
     c.execute("create table raw.touchpoints (occurred_at varchar)")  # landed, but no rows
     c.execute("insert into raw.touchpoints select null where false")

@@ -7,7 +7,7 @@
 -- depends_on: {{ ref('int_usage__feature_day_loads') }}
 
 with usage as (
-    select * from {{ ref('fct_account_usage_daily') }}
+    select * from {{ ref('int_usage__account_daily') }}
 ),
 
 signals as (
