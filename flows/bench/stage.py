@@ -85,7 +85,8 @@ def gate(ws: Path, tier: str) -> dict:
 
 # The incremental usage and health chain (issue 5's "incremental vs full refresh" ratio is theirs).
 INCREMENTAL_CHAIN = ("stg_product__usage_events", "int_usage__user_feature_daily", "fct_usage_daily", "int_usage__user_daily",
-                     "int_health__input_facts", "int_health__account_days", "fct_account_usage_daily",
+                     "int_usage__feature_day_loads", "int_health__input_facts", "int_health__account_days",
+                     "int_usage__account_daily", "fct_account_usage_daily",
                      "int_health__signals_daily", "int_health__component_scores_daily",
                      "fct_account_health_daily")
 

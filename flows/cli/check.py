@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from flows.cli.common import ConfigOpt, WorkspaceOpt, _guarded, _prepare_runtime, build_config
+from flows.cli.common import ConfigOpt, WorkspaceOpt, _guarded, _parse_date, _prepare_runtime, build_config
 from flows.console import console
 
 
@@ -16,6 +16,8 @@ def check(
     config: ConfigOpt = None,
     workspace: WorkspaceOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result and profile as JSON.")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Judge source freshness at this as_of "
+                                                 "(default: the newest day in the data).")] = None,
 ) -> None:
     """Validate a landing folder against the contract (mappings applied) without loading it into the
     warehouse, and profile what Steward can compute from it.
@@ -28,7 +30,7 @@ def check(
     from flows.quality.flow import check_landing, docs_dir
 
     landing = path.expanduser().resolve()
-    result = _guarded(check_landing, landing, docs_dir(cfg), None, cfg)
+    result = _guarded(check_landing, landing, docs_dir(cfg), None, cfg, _parse_date(as_of) if as_of else None)
     code = report(console, result, landing, cfg, json_out)
     if code:
         raise typer.Exit(code)

@@ -54,9 +54,22 @@ def as_json(check) -> dict:
         "missing_tables": check.found.missing_optional,
         "mappings": {t: mapping.describe(t) for t in mapping.MAPPINGS},
         "profile": check.profile.as_dict(),
+        "freshness": {"note": check.freshness_note, "tables": [f.as_dict() for f in check.freshness]},
         "identity": {system: {"counts": c, **check.identity["unresolved"].get(system, {"ambiguous": [], "unmatched": []})}
                      for system, c in check.identity.items() if system != "unresolved"},
     }
+
+
+def _print_freshness(console: Console, check) -> None:
+    """Source freshness against as_of (flows/quality/freshness.py); informational, never the exit code."""
+    from flows.quality.freshness import describe
+
+    if not check.freshness:
+        return
+    console.print(escape(check.freshness_note))
+    colour = {"fresh": "green", "warn": "yellow", "error": "red", "absent": "dim"}
+    for f in check.freshness:
+        console.print(f"  [{colour[f.status]}]{f.status}[/] {escape(describe(f))}")
 
 
 def report(console: Console, check, landing: Path, cfg: Config, as_json_out: bool) -> int:
@@ -84,6 +97,7 @@ def report(console: Console, check, landing: Path, cfg: Config, as_json_out: boo
         console.print(("  [yellow]![/] " if line.startswith("  ") else "  ") + escape(line.strip()))
     for w in check.profile.warnings:
         console.print(f"  [yellow]![/] {escape(w)}")
+    _print_freshness(console, check)
     console.print(f"quality page: {check.gate.docs}")
     if check.gate.quarantined:
         console.print(f"[yellow]![/] {check.gate.quarantined:,} row(s) would be quarantined")

@@ -38,13 +38,13 @@ contacts as (
 -- phases recorded up to as_of (written by earlier runs; today's phase is journey_phase)
 history as (
     select account_id, phase, entered_as_of
-    from {{ source('ops', 'account_phase_history') }}
+    from {{ ref('stg_ops__account_phase_history') }}
     where entered_as_of <= {{ as_of_date() }}
 ),
 
 pool_assignments as (
     select account_id, min(user_id) as pool
-    from {{ source('ops', 'assignments') }}
+    from {{ ref('stg_ops__assignments') }}
     where role = 'pool'
         and assigned_as_of <= {{ as_of_date() }}
         and (released_as_of is null or released_as_of > {{ as_of_date() }})

@@ -50,7 +50,7 @@ phase_cadence as (
 -- the stay in force when as_of began: entered before it, not left before it
 recorded_phase as (
     select account_id, phase
-    from {{ source('ops', 'account_phase_history') }}
+    from {{ ref('stg_ops__account_phase_history') }}
     where entered_as_of < {{ as_of_date() }}
         and (exited_as_of is null or exited_as_of >= {{ as_of_date() }})
 ),

@@ -8,7 +8,7 @@
 {{ health_incremental_config(day_column='health_date') }}
 -- depends_on: {{ ref('int_health__input_facts') }}
 -- depends_on: {{ ref('int_subscriptions__normalised') }}
--- depends_on: {{ ref('fct_usage_daily') }}
+-- depends_on: {{ ref('int_usage__feature_day_loads') }}
 -- depends_on: {{ ref('int_health__components') }}
 
 {%- set comps = health_components() %}

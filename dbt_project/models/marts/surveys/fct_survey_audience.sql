@@ -18,8 +18,7 @@ accounts as (
 
 invitations as (
     select contact_id, kind, sent_as_of
-    from {{ source('ops', 'survey_invitations') }}
-    where sent_as_of <= {{ as_of_date() }}
+    from {{ ref('stg_ops__survey_invitations') }}
 ),
 
 invited as (
