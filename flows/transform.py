@@ -197,15 +197,19 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
 
 
 @flow(name="steward-dbt-build")
-def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False) -> DbtResult:
-    """`dbt build` of the whole project (or a selection) for one as_of date."""
+def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False,
+              for_run: bool = False) -> DbtResult:
+    """`dbt build` of the whole project (or a selection) for one as_of date.
+
+    for_run: the daily run's build (a selection of what changed): the marts stand for as_of after it.
+    """
     rep = progress.reporter()
     rep.stage("dbt build")
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(config, args, as_of)
-    if not select:
+    if not select or for_run:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",
                         [as_of, result.models, result.tests + result.unit_tests])
