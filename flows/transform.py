@@ -154,9 +154,11 @@ def _dbt_flags(config: Config, quiet: bool) -> list[str]:
             "--log-level", "none" if quiet else "info", "--log-level-file", "info"] + _dbt_env_flags(config)
 
 
-def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
-    """The dbt command with this run's vars: the config's always, as_of when given."""
-    return list(args) + ["--vars", json.dumps(dbt_vars(config, as_of))]
+def _with_vars(config: Config, args: list[str], as_of: date | None,
+               run_vars: dict[str, Any] | None = None) -> list[str]:
+    """The dbt command with this run's vars: the config's always, as_of when given, and vars that
+    describe this run only (usage_tests_from: the first day a selective build rewrote)."""
+    return list(args) + ["--vars", json.dumps(dbt_vars(config, as_of) | (run_vars or {}))]
 
 
 def parse_ahead(config: Config, as_of: date) -> bool:
@@ -187,9 +189,10 @@ def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
         _join_node_task_threads(before)
 
 
-def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
+def run_dbt(config: Config, args: list[str], as_of: date | None = None,
+            run_vars: dict[str, Any] | None = None) -> DbtResult:
     """Invoke dbt with Steward's project, profile, workspace target path and vars."""
-    full = _with_vars(config, args, as_of)
+    full = _with_vars(config, args, as_of, run_vars)
     if config.dbt.node_tasks:
         res = _invoke_with_node_tasks(config, full)
     else:
@@ -212,15 +215,21 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
 
 
 @flow(name="steward-dbt-build")
-def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False) -> DbtResult:
-    """`dbt build` of the whole project (or a selection) for one as_of date."""
+def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False,
+              for_run: bool = False, usage_tests_from: str | None = None) -> DbtResult:
+    """`dbt build` of the whole project (or a selection) for one as_of date.
+
+    for_run: the daily run's build (a selection of what changed): the marts stand for as_of after it.
+    usage_tests_from: test the big usage tables only from this day (the days the build rewrote).
+    """
     rep = progress.reporter()
     rep.stage("dbt build")
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
-    result = run_dbt(config, args, as_of)
-    if not select:
+    result = run_dbt(config, args, as_of,
+                     {"usage_tests_from": usage_tests_from} if usage_tests_from else None)
+    if not select or for_run:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",
                         [as_of, result.models, result.tests + result.unit_tests])

@@ -14,8 +14,9 @@ from flows.transform import _with_vars
 
 DBT = REPO_ROOT / "dbt_project"
 VAR_CALL = re.compile(r"""var\(\s*['"]([a-z_0-9]+)['"]\s*(,[^)]*)?\)""")
-# Read by dbt but not config: as_of (passed per run) and a switch only dbt unit tests set.
-NOT_CONFIG = {"as_of", "churn_risk_scores_exist"}
+# Read by dbt but not config: as_of and usage_tests_from (passed per run; any other build tests
+# every row) and a switch only dbt unit tests set.
+NOT_CONFIG = {"as_of", "usage_tests_from", "churn_risk_scores_exist"}
 # Passed to dbt but read by no model today (kept: the currency label of revenue marts to come).
 NOT_READ = {"reporting_currency"}
 
