@@ -19,6 +19,8 @@ class Tier:
 
 
 TIERS = {
+    # XS: the harness's own smoke test (tests/unit/test_bench_report.py); too small to mean anything.
+    "XS": Tier("XS", 100, 50_000, 12),
     "S": Tier("S", 1_000, 1_000_000, 12),
     "M": Tier("M", 10_000, 10_000_000, 24),
     "L": Tier("L", 100_000, 100_000_000, 24),

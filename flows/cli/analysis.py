@@ -12,7 +12,7 @@ from flows.console import console
 
 
 def bench(
-    tier: Annotated[str, typer.Option("--tier", help="S (1k accounts, 1M events), M (10k, 10M), L (100k, 100M).")] = "S",
+    tier: Annotated[str, typer.Option("--tier", help="S (1k accounts, 1M events), M (10k, 10M), L (100k, 100M); XS (100, 50k) checks the harness.")] = "S",
     repeat: Annotated[int, typer.Option(help="Run the whole tier this many times.", min=1)] = 1,
     fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the dataset instead of reusing the cache.")] = False,
     root: Annotated[Path, typer.Option(help="Where datasets are cached.")] = Path("bench/data"),
