@@ -4,10 +4,10 @@ the reconcile-campaigns task and delivery, over day 0, a rerun of day 0, day 7 a
 import shutil
 from datetime import date
 
-import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, make_config
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +28,6 @@ K4,A2,rosa@beta.example,Rosa <Ruiz>,COO,false,true,,
 K5,A2,sam@beta.example,Sam Sato,Analyst,false,false,,2026-01-10 10:00:00
 K6,A1,ana@acme.example,Ana Admin,IT Admin,true,true,,
 """
-
-
-def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def campaign_mail(cfg):

@@ -3,17 +3,12 @@
 import shutil
 from datetime import date
 
-import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, make_config
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
-
-
-def q(cfg, sql):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql).fetchall()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from tests.conftest import GENERATED_AS_OF as AS_OF, make_config
+from tests.support.warehouse import rows
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +45,7 @@ def sent(generated_workspace, tmp_path_factory):
 
 
 def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse")), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+    return rows(cfg, sql, params, read_only=True)
 
 
 def _bodies(eml: Path) -> tuple[str, str, str]:

@@ -11,17 +11,13 @@ import pandas as pd
 import pytest
 
 from tests.conftest import make_config
+from tests.support.warehouse import frame as q
 
 pytestmark = pytest.mark.integration
 
 AS_OF = date(2026, 6, 30)
 EARLIER = AS_OF - timedelta(days=10)
 USAGE_MODELS = ("marts.fct_usage_daily", "intermediate.int_usage__user_daily")
-
-
-def q(cfg, sql):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")

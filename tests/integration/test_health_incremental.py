@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import make_config
+from tests.support.warehouse import frame as q
 
 pytestmark = pytest.mark.integration
 
@@ -22,11 +23,6 @@ DAY1, DAY2 = FIRST + timedelta(days=1), FIRST + timedelta(days=2)
 CHECK_DAY = FIRST - timedelta(days=10)  # a past day every late edit below reaches
 TABLES = ("intermediate.int_health__account_days", "marts.fct_account_usage_daily", "intermediate.int_health__signals_daily",
           "intermediate.int_health__component_scores_daily", "marts.fct_account_health_daily")
-
-
-def q(cfg, sql):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql).df()
 
 
 def edit_csv(path, rows, column, value):

@@ -5,10 +5,10 @@ run is not started again inside the same episode. Real ingest, dbt build and Pre
 import shutil
 from datetime import date
 
-import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, make_config
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
 
@@ -23,11 +23,6 @@ PLAYBOOK = {
          "to": "owner", "due_days": 0},
     ],
 }
-
-
-def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 @pytest.fixture(scope="module")

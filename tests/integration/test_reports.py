@@ -8,11 +8,11 @@ from email.parser import BytesParser
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import GENERATED_AS_OF as AS_OF, make_config
 from tests.support import browser
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +27,6 @@ def built(cfg):
     from flows.reports.flow import REPORT_NAMES, run_report
 
     return {name: run_report(cfg, name, AS_OF, send=False) for name in REPORT_NAMES}
-
-
-def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def test_every_report_writes_a_page_and_its_text(built):

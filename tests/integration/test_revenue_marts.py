@@ -4,19 +4,17 @@ independent pandas computation over the landing files, plus the analyst notebook
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.integration
 
 from tests.conftest import GENERATED_AS_OF as AS_OF
+from tests.support.warehouse import frame
+
 REPO = Path(__file__).resolve().parents[2]
 CENT, BASIS = Decimal("0.01"), Decimal("0.0001")
 
@@ -28,8 +26,7 @@ def warehouse(generated_workspace) -> Path:
 
 
 def query(ws: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql).df()
+    return frame(ws, sql, read_only=True)
 
 
 def pandas_mrr(ws: Path) -> pd.DataFrame:

@@ -10,12 +10,12 @@ import csv
 import shutil
 from datetime import date
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.conftest import FIXTURES, GENERATED_AS_OF, make_config
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
 
@@ -44,11 +44,6 @@ def _write_csv(path, header, rows):
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-
-
-def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def invitations(cfg, where="true"):

@@ -8,23 +8,18 @@ accounts is `-m scale` and writes its numbers to bench/results/time_travel-<date
 import json
 from datetime import date, timedelta
 
-import duckdb
 import pytest
 
 from flows.config import REPO_ROOT
 from tests.conftest import GENERATED_AS_OF
 from tests.integration.time_travel import fresh_generated, travel
+from tests.support.warehouse import rows as q
 
 pytestmark = pytest.mark.integration
 
 DAYS = 6
 REMIND_EVERY = 4  # task_overdue reminders, shortened from the default 7 to fit the run
 FIRST = GENERATED_AS_OF - timedelta(days=DAYS - 1)
-
-
-def q(cfg, sql, params=None):
-    with duckdb.connect(str(cfg.path("warehouse"))) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def _pick(cfg, rule_filter: str, order: str = "alert_id") -> str:

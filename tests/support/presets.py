@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from tests.conftest import REPO
+from tests.support.warehouse import rows
 
 
 def preset_config(path: Path, sources: dict) -> Path:
@@ -20,8 +20,4 @@ def preset_config(path: Path, sources: dict) -> Path:
 
 
 def query(ws: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return rows(ws, sql, read_only=True)
