@@ -54,9 +54,12 @@ def dbt_profile(config: Config) -> dict:
     Written into the workspace (profiles_dir) and passed to dbt by flag, so no process
     environment is involved; the committed dbt_project/profiles.yml is for analysts by hand."""
     ws = config.path("workspace")
-    settings = {"memory_limit": config.duckdb.memory_limit, "temp_directory": str(config.duckdb.temp_path(ws))}
+    # memory_limit may be SET on every cursor dbt opens; the spill folder only once per database
+    # (flows/dbt_plugin.py: DuckDB refuses a second SET once it has spilled)
     output = {"type": "duckdb", "path": str(config.path("warehouse")), "threads": config.dbt.threads,
-              "settings": settings}
+              "settings": {"memory_limit": config.duckdb.memory_limit},
+              "plugins": [{"module": "flows.dbt_plugin",
+                           "config": {"temp_directory": str(config.duckdb.temp_path(ws))}}]}
     return {"steward": {"target": "duckdb", "outputs": {"duckdb": output}}}
 
 

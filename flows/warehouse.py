@@ -131,7 +131,7 @@ def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 # DuckDB's memory cap and spill folder for every connection Steward opens (config `duckdb`, set by
-# load_config through `set_resources`; dbt's profile reads the same values from the environment).
+# load_config through `set_resources`; dbt's profile gets the same values from flows/transform.py).
 # Over the cap DuckDB spills to the temp directory instead of the worker being killed.
 _resources: dict[str, str | None] = {"memory_limit": "5GB", "temp_directory": None}
 
@@ -147,10 +147,28 @@ def resources(path: Path | str) -> dict[str, str]:
             "temp_directory": _resources["temp_directory"] or str(Path(path).parent / "tmp")}
 
 
+def set_temp_directory(con: duckdb.DuckDBPyConnection, directory: str) -> None:
+    """Point DuckDB's spill folder at `directory`, once per database.
+
+    Every connection to one file in a process shares one database, and once that database has
+    spilled DuckDB refuses any `SET temp_directory`, even to the folder it already uses ("Cannot
+    switch temporary directory after the current one has been used"). Setting it on every new
+    connection made the first one after a spill fail: at tier L, dbt's next model died that way.
+    So set it only when it differs; a database already spilling elsewhere keeps its folder.
+    """
+    if con.execute("select current_setting('temp_directory')").fetchone()[0] == directory:
+        return
+    try:
+        con.execute(f"set temp_directory = '{directory.replace(chr(39), chr(39) * 2)}'")
+    except duckdb.NotImplementedException:
+        pass  # in use by this database already (spilled): it keeps spilling where it started
+
+
 def apply_resources(con: duckdb.DuckDBPyConnection, path: Path | str) -> duckdb.DuckDBPyConnection:
     """SET (not connect-time config: that would clash with another open connection of the same file)."""
-    for key, value in resources(path).items():
-        con.execute(f"set {key} = '{value.replace(chr(39), chr(39) * 2)}'")
+    settings = resources(path)
+    con.execute(f"set memory_limit = '{settings['memory_limit'].replace(chr(39), chr(39) * 2)}'")
+    set_temp_directory(con, settings["temp_directory"])
     return con
 
 

@@ -6,12 +6,11 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from flows.transform import _dbt_flags, _with_vars
+from flows.transform import _dbt_flags, _with_vars, profiles_dir
 from flows import warehouse
 from flows.config import ConfigError
 from flows.warehouse import apply_resources, connect, open_reader
 from tests.conftest import GENERATED_AS_OF, make_config
-
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +76,35 @@ def test_over_the_cap_a_steward_connection_spills_instead_of_dying(tmp_path):
         apply_resources(con, cfg.path("warehouse"))  # Steward's settings again: the spill folder
         assert con.execute(BIG_SORT).fetchone()[0] is not None
         assert (tmp_path / "ws" / "tmp").is_dir()  # DuckDB created it to spill into
+
+
+def test_after_a_spill_the_next_connection_to_the_file_still_opens(tmp_path):
+    """Every connection to a file in one process shares its database, and DuckDB refuses any SET
+    temp_directory once that database has spilled: the second connect() used to fail."""
+    cfg = make_config(tmp_path / "ws", duckdb={"memory_limit": "100MB"})
+    with connect(cfg.path("warehouse")) as first:
+        assert first.execute(BIG_SORT).fetchone()[0] is not None  # spilled
+        assert (tmp_path / "ws" / "tmp").is_dir()
+        with connect(cfg.path("warehouse")) as second:  # used to raise here
+            assert second.execute(SETTINGS).fetchone()[1] == str(tmp_path / "ws" / "tmp")
+
+
+def test_a_dbt_build_goes_on_after_a_model_spilled(tmp_path):
+    """dbt opens a cursor per model; the profile used to SET the spill folder on each, so the model
+    after the first spill died ("Cannot switch temporary directory"). Seen at tier L."""
+    cfg = make_config(tmp_path / "ws", duckdb={"memory_limit": "100MB"}, dbt={"threads": 1})
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: spill\nversion: '1.0.0'\nconfig-version: 2\nprofile: steward\n")
+    (project / "models" / "big_sorted.sql").write_text(
+        "{{ config(materialized='table') }}\nselect md5(range::varchar) || md5((range + 1)::varchar) as s "
+        "from range(4000000) order by s")
+    (project / "models" / "after_it.sql").write_text(
+        "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('big_sorted') }}")
+    res = dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(profiles_dir(cfg)),
+                              "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+                              "--log-level", "none"])
+    assert res.success, [(r.node.name, r.message) for r in res.result.results] if res.result else res.exception
+    assert (tmp_path / "ws" / "tmp").is_dir()  # the first model did spill
+    with duckdb.connect(str(cfg.path("warehouse"))) as con:  # dbt's database is still open in this process
+        assert con.execute("select n from after_it").fetchone()[0] == 4_000_000

@@ -53,4 +53,6 @@ def test_dbt_gets_the_workspace_profile_by_flag_not_by_environment(tmp_path):
     output = json.loads((folder / "profiles.yml").read_text())["steward"]["outputs"]["duckdb"]
     assert output["path"] == str(cfg.path("warehouse"))
     assert output["threads"] == 3
-    assert output["settings"] == {"memory_limit": "1GB", "temp_directory": str(tmp_path / "ws" / "tmp")}
+    assert output["settings"] == {"memory_limit": "1GB"}  # SET on every cursor dbt opens
+    assert output["plugins"] == [{"module": "flows.dbt_plugin",  # the spill folder: once per database
+                                  "config": {"temp_directory": str(tmp_path / "ws" / "tmp")}}]
