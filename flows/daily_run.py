@@ -31,7 +31,7 @@ from flows.ingest.contract import IDENTITY_TABLES
 from flows.ingest.flow import ingest
 from flows.model.hook import score_models
 from flows.quality.flow import gate_task
-from flows.publish import built_tables, dbt_tables, publish_analyst_copy
+from flows.publish import built_tables, dbt_tables, dbt_view_inputs, publish_analyst_copy
 from flows.quality.report import summary as gate_summary
 from flows.identity import summary as identity_summary
 from flows.run_ops import alert_failure, one_line, publish_artifact
@@ -297,8 +297,9 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         summary.status = "succeeded"  # recorded before publishing, so the copy shows this run finished
         _record(warehouse, run_id, summary)
         relations, changed = _dbt_changes(config, warehouse, run_id, written)
-        summary.published = asdict(publish_analyst_copy(warehouse, config.publish.schemas,
-                                                        config.publish.exclude_columns, run_id, relations, changed))
+        summary.published = asdict(publish_analyst_copy(
+            warehouse, config.publish.schemas, config.publish.exclude_columns, run_id, relations, changed,
+            dbt_view_inputs(_manifest(config)) if relations is not None else None))
         stage("done")
     except BaseException as exc:
         summary.status, summary.failed_stage, summary.error = "failed", stage.current, one_line(exc)

@@ -12,7 +12,8 @@ content changed are replaced in it before the same atomic rename (`dbt_relations
 - dbt tables are replaced when dbt built them since the last publish (`dbt_changed`; None: all);
 - every other table (ops state, scores, backtests: written by Python) when its row count or row
   hash differs from the copy's;
-- views, whose rows follow tables the run may have written, always;
+- a dbt view when it or a dbt table it reads was built since (one reading a source: always);
+- other views always;
 - a table whose published columns changed (config's exclude_columns, a new column) is replaced,
   and a table gone from the warehouse is dropped from the copy.
 """
@@ -60,6 +61,33 @@ def dbt_tables(manifest_path: Path) -> set[tuple[str, str]]:
     m = json.loads(Path(manifest_path).read_text())
     return {(n["schema"], n.get("alias") or n["name"]) for n in m["nodes"].values()
             if n["resource_type"] in ("model", "seed", "snapshot")}
+
+
+def dbt_view_inputs(manifest_path: Path) -> dict[tuple[str, str], set[tuple[str, str]] | None]:
+    """For each dbt view: the dbt tables it reads, through other views; None when it reads a
+    source (raw or ops rows change without dbt), so its rows may change whenever the run writes."""
+    m = json.loads(Path(manifest_path).read_text())
+    nodes = {uid: n for uid, n in m["nodes"].items() if n["resource_type"] in ("model", "seed", "snapshot")}
+
+    def rel(n: dict) -> tuple[str, str]:
+        return (n["schema"], n.get("alias") or n["name"])
+
+    def inputs(uid: str, seen: set) -> set | None:
+        out: set = set()
+        for parent in nodes[uid]["depends_on"]["nodes"]:
+            if parent not in nodes:
+                return None  # a source (or anything dbt does not build)
+            p = nodes[parent]
+            if p["config"].get("materialized") in ("view", "ephemeral") and parent not in seen:
+                up = inputs(parent, seen | {parent})
+                if up is None:
+                    return None
+                out |= up | {rel(p)}
+            else:
+                out.add(rel(p))
+        return out
+
+    return {rel(n): inputs(uid, {uid}) for uid, n in nodes.items() if n["config"].get("materialized") == "view"}
 
 
 def built_tables(run_results_path: Path, manifest_path: Path) -> set[tuple[str, str]]:
@@ -115,7 +143,8 @@ def _same_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, keep: li
 
 def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_columns: list[str],
                          run_id: str, dbt_relations: set[tuple[str, str]] | None = None,
-                         dbt_changed: set[tuple[str, str]] | None = None) -> PublishResult:
+                         dbt_changed: set[tuple[str, str]] | None = None,
+                         dbt_views: dict[tuple[str, str], set[tuple[str, str]] | None] | None = None) -> PublishResult:
     """Copy `schemas` of the warehouse (tables and views, as tables) into the analyst copy, atomically.
 
     `exclude_columns` are `schema.table.column` names left out (message bodies that carry survey
@@ -152,8 +181,12 @@ def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_colu
             if not keep:
                 continue
             old = theirs.get((schema, table))
-            if old is not None and old[0] != "VIEW" and old[1] == names and kind != "VIEW":
-                if (schema, table) in (dbt_relations or set()):
+            if old is not None and old[0] != "VIEW" and old[1] == names:
+                if kind == "VIEW":  # a dbt view over dbt tables none of which changed (nor the view)
+                    reads = (dbt_views or {}).get((schema, table))
+                    unchanged = (dbt_changed is not None and reads is not None
+                                 and not (reads | {(schema, table)}) & dbt_changed)
+                elif (schema, table) in (dbt_relations or set()):
                     unchanged = dbt_changed is not None and (schema, table) not in dbt_changed
                 else:
                     unchanged = _same_rows(con, schema, table, keep, names)
