@@ -99,8 +99,10 @@ def ops_fingerprint(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str
         if schema == "raw":
             continue
         try:
-            n, h = con.execute(f'select count(*), coalesce(sum(hash(t) % 1000000007), 0) from "{schema}"."{table}" t'
-                               ).fetchone()
+            rel = f'"{schema}"."{table}"'
+            if (schema, table) == ("ops", "load_ledger"):  # file stats (0013) are ingest's cache, not state
+                rel = "(select * exclude (file_size, file_mtime_ns) from ops.load_ledger)"
+            n, h = con.execute(f"select count(*), coalesce(sum(hash(t) % 1000000007), 0) from {rel} t").fetchone()
         except duckdb.CatalogException:
             n, h = None, None  # absent (no model trained yet): absent again is no change
         parts.append(f"{name}:{n}:{h}")

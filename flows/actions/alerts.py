@@ -107,6 +107,9 @@ def read_candidates(con: duckdb.DuckDBPyConnection) -> list[Candidate]:
     return [Candidate(*r) for r in rows]
 
 
+_TOUCHED = ("fingerprint", "title", "details", "severity", "owner_id", "recipient", "cc_recipient")  # all text
+
+
 def apply_plan(con: duckdb.DuckDBPyConnection, plan: AlertPlan, as_of: date) -> None:
     """Write the plan to ops.alerts in one transaction."""
     with transaction(con):
@@ -129,12 +132,22 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: AlertPlan, as_of: date) -> None
             [[c.title, c.details, c.severity, c.owner_id, c.recipient, c.cc_recipient, as_of, c.fingerprint]
              for c in plan.to_reopen])
     if plan.to_touch:
-        # facts in the title move day to day ("no touchpoint for 34 days"); owners change hands
-        con.executemany(
-            "update ops.alerts set title = ?, details = ?, severity = ?, owner_id = ?, recipient = ?, "
-            "cc_recipient = ?, last_seen_as_of = ? where fingerprint = ?",
-            [[c.title, c.details, c.severity, c.owner_id, c.recipient, c.cc_recipient, as_of, c.fingerprint]
-             for c in plan.to_touch])
+        # facts in the title move day to day ("no touchpoint for 34 days"); owners change hands.
+        # One set-based update of the rows that differ: a rerun of a day changes none of them
+        # (row by row, thousands of persisting alerts took seconds at tier M).
+        import pyarrow as pa
+
+        touch = pa.table({k: pa.array([getattr(c, k) for c in plan.to_touch], pa.string()) for k in _TOUCHED})
+        con.register("_alert_touch", touch)
+        try:
+            con.execute(
+                "update ops.alerts a set title = t.title, details = t.details, severity = t.severity, "
+                "owner_id = t.owner_id, recipient = t.recipient, cc_recipient = t.cc_recipient, last_seen_as_of = ? "
+                "from _alert_touch t where a.fingerprint = t.fingerprint and ("
+                + " or ".join(f"a.{k} is distinct from t.{k}" for k in _TOUCHED if k != "fingerprint")
+                + " or a.last_seen_as_of is distinct from ?)", [as_of, as_of])
+        finally:
+            con.unregister("_alert_touch")
     if plan.to_resolve:
         con.execute("update ops.alerts set status = 'resolved', resolved_as_of = ?, snoozed_until = null "
                     "where list_contains(?, fingerprint)", [as_of, plan.to_resolve])

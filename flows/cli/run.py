@@ -26,11 +26,14 @@ def _warm_up(cfg: Config, as_of: date) -> None:
     if still_starting():
         from flows.transform import parse_ahead
 
-        parse_ahead(cfg, as_of)
+        parse_ahead(cfg, as_of, reuse=True)
 
 
 def ingest(config: ConfigOpt = None, workspace: WorkspaceOpt = None, landing: LandingOpt = None,
-           verbose: VerboseOpt = False) -> None:
+           verbose: VerboseOpt = False,
+           rehash: Annotated[bool, typer.Option(
+               "--rehash", help="Hash every landing file, also those whose size and mtime match the load "
+                                "ledger (a file rewritten in place with the same size and mtime).")] = False) -> None:
     """Load new or changed landing files into the warehouse (schema raw).
 
     Example: steward ingest --landing ./exports
@@ -40,7 +43,7 @@ def ingest(config: ConfigOpt = None, workspace: WorkspaceOpt = None, landing: La
     from flows.ingest.flow import ingest as ingest_flow
 
     _prefect_ready()
-    result = _guarded(ingest_flow, cfg)
+    result = _guarded(ingest_flow, cfg, rehash)
     console.print(f"[green]✓[/] {result.rows_loaded:,} rows loaded into {cfg.path('warehouse')}")
 
 

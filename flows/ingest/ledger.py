@@ -42,6 +42,28 @@ def decide(con: duckdb.DuckDBPyConnection, rel_path: str, digest: str) -> Decisi
     return Decision.UNCHANGED if row[0] == digest else Decision.CHANGED
 
 
+@dataclass(frozen=True)
+class FileStat:
+    """A file's size and mtime (ns) as recorded in the ledger, with its recorded content hash."""
+
+    content_hash: str
+    size: int | None
+    mtime_ns: int | None
+
+
+def current_stats(con: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, FileStat]:
+    """The current ledger entry of every loaded file of one table, by path (one query per table)."""
+    rows = con.execute("select path, content_hash, file_size, file_mtime_ns from ops.load_ledger "
+                       "where table_name = ? and superseded_at is null", [table_name]).fetchall()
+    return {path: FileStat(h, size, mtime) for path, h, size, mtime in rows}
+
+
+def record_stat(con: duckdb.DuckDBPyConnection, rel_path: str, size: int, mtime_ns: int) -> None:
+    """Remember the size and mtime the path's current entry was hashed at, so the next run can skip it."""
+    con.execute("update ops.load_ledger set file_size = ?, file_mtime_ns = ? where path = ? and superseded_at is null",
+                [size, mtime_ns, rel_path])
+
+
 def record(con: duckdb.DuckDBPyConnection, entry: LedgerEntry) -> None:
     """Supersede the path's previous entry and record this one (caller holds the transaction)."""
     con.execute(
@@ -49,6 +71,7 @@ def record(con: duckdb.DuckDBPyConnection, entry: LedgerEntry) -> None:
         [entry.path],
     )
     con.execute(
-        "insert into ops.load_ledger values (?, ?, ?, ?, ?, now(), null)",
+        "insert into ops.load_ledger (batch_id, table_name, path, content_hash, rows, loaded_at, superseded_at) "
+        "values (?, ?, ?, ?, ?, now(), null)",
         [entry.batch_id, entry.table_name, entry.path, entry.content_hash, entry.rows],
     )

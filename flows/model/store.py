@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
-
-from flows.model.train import TrainedModel
+if TYPE_CHECKING:  # the daily run asks `current()` on every run: no scikit-learn import for that
+    from flows.model.train import TrainedModel
 
 
 class ModelMismatch(Exception):
@@ -24,6 +24,8 @@ def models_dir(workspace: Path) -> Path:
 
 def save(workspace: Path, version: str, model: TrainedModel, metadata: dict) -> Path:
     """Write the target's model and merge its metadata into the version's metadata.json."""
+    import joblib
+
     folder = models_dir(workspace) / version
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, folder / f"{model.target}.joblib")
@@ -55,6 +57,8 @@ def load(workspace: Path, target: str, features: list[str]) -> tuple[TrainedMode
     if not path.exists():
         raise ModelMismatch(f"{target}: model {version} is named in current.json but {path} is missing; "
                             "retrain with `steward model train`")
+    import joblib
+
     model: TrainedModel = joblib.load(path)
     if list(model.features) != list(features):
         added = [f for f in features if f not in model.features]

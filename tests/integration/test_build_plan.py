@@ -107,6 +107,40 @@ def test_the_marts_equal_a_full_build_of_that_day(next_day):
         assert rows > 10_000
 
 
+def _assert_copy_equals_warehouse(cfg) -> int:
+    """Every table of the analyst copy holds exactly the warehouse's rows (published columns)."""
+    from flows.warehouse import analyst_copy_path, connect
+
+    tables = 0
+    with connect(cfg.path("warehouse")) as con:  # the run's kind: dbt's adapter in this process may hold the file
+        con.execute(f"attach '{analyst_copy_path(cfg.path('warehouse'))}' as copy (read_only)")
+        published = con.execute("select table_schema, table_name from information_schema.tables "
+                                "where table_catalog = 'copy'").fetchall()
+        assert {s for s, _ in published} >= {"marts", "ops"}
+        for schema, table in published:
+            cols = [f'"{c}"' for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = 'copy' and table_schema = ? "
+                "and table_name = ? and column_name not like '%_sha256' order by ordinal_position",
+                [schema, table]).fetchall()]
+            if (schema, table) == ("ops", "runs"):  # the run's own row gets its finish time after publishing
+                cols = ["run_id", "as_of", "status"]
+            a_rel, b_rel = f'warehouse."{schema}"."{table}"', f'copy."{schema}"."{table}"'
+            cols_sql = ", ".join(cols)
+            diff = con.execute(f"select count(*) from ((select {cols_sql} from {a_rel} except all "
+                               f"select {cols_sql} from {b_rel}) union all (select {cols_sql} from {b_rel} "
+                               f"except all select {cols_sql} from {a_rel}))").fetchone()[0]
+            assert diff == 0, f"analyst copy of {schema}.{table} differs from the warehouse in {diff} row(s)"
+            tables += 1
+    return tables
+
+
+def test_the_next_day_publishes_what_it_built_and_the_copy_equals_the_warehouse(next_day):
+    a, _, summary, *_ = next_day
+    assert summary.published["mode"] == "changed"
+    assert summary.published["tables"] > 0 and summary.published["unchanged"] > 0
+    assert _assert_copy_equals_warehouse(a) == summary.published["tables"] + summary.published["unchanged"]
+
+
 def test_the_same_day_again_builds_nothing(next_day):
     from flows.daily_run import run_pipeline
 
@@ -115,3 +149,31 @@ def test_the_same_day_again_builds_nothing(next_day):
     assert again.status == "succeeded"
     assert again.dbt["mode"] == "skipped" and again.models_built == 0
     assert any("nothing changed" in line for line in again.dbt["skipped"])
+    # nothing new: no file read, no gate, only the tables the run itself wrote are published
+    assert sum(again.rows_loaded.values()) == 0
+    assert again.files_not_reread == again.files_skipped > 10
+    assert again.quality["skipped"] and "quality gate: no rows loaded" in again.skipped
+    pub = again.published
+    assert pub["mode"] == "changed" and 0 < pub["tables"] < 15 < pub["unchanged"]
+    _assert_copy_equals_warehouse(a)
+
+
+def test_a_file_with_new_content_is_loaded_and_published(next_day):
+    from flows.daily_run import run_pipeline
+    from flows.warehouse import connect
+
+    a, *_ = next_day
+    touch = next(a.path("landing").rglob("touchpoints.csv"))
+    header, first = touch.read_text().splitlines()[:2]
+    account = first.split(",")[header.split(",").index("account_id")]
+    with touch.open("a") as fh:  # a new touchpoint: the file grows, so size and mtime change
+        fh.write(",".join({"touchpoint_id": "TNEW1", "account_id": account, "user_id": "U001",
+                           "occurred_at": f"{NEXT} 09:00:00", "channel": "call", "sentiment": "0.5"}.get(c, "")
+                          for c in header.split(",")) + "\n")
+    run = run_pipeline(a, NEXT)
+    assert run.status == "succeeded" and run.rows_loaded.get("touchpoints", 0) > 0
+    assert run.files_not_reread == run.files_skipped and not run.quality.get("skipped")
+    assert run.models_built > 0 and run.published["mode"] == "changed"
+    _assert_copy_equals_warehouse(a)
+    with connect(a.path("warehouse")) as con:
+        assert con.execute("select count(*) from marts.fct_touchpoints where touchpoint_id = 'TNEW1'").fetchone()[0] == 1

@@ -53,3 +53,23 @@ def test_a_manual_resolve_then_recurrence_reopens():
     assert cleared.to_rearm == ["a"]
     back = plan_alert_changes([cand("a")], {"a": Current("resolved", manual_resolved=False)})
     assert [c.fingerprint for c in back.to_reopen] == ["a"]
+
+
+def test_touching_persisting_alerts_updates_what_moved_and_nothing_else(tmp_path):
+    """A rerun with the same facts leaves every row as it was; a new title or owner is written."""
+    from datetime import date
+
+    from flows.actions.alerts import AlertPlan, Candidate, apply_plan
+    from flows.warehouse import connect
+
+    def cand(fp, title, owner="U1"):
+        return Candidate(fp, "health_dip", "A1", "account", "warning", owner, "csm@x", None, title, "{}")
+
+    with connect(tmp_path / "w.duckdb") as con:
+        apply_plan(con, AlertPlan(to_open=[cand("f1", "dip 10"), cand("f2", "dip 20")]), date(2026, 6, 1))
+        rows = "select fingerprint, title, owner_id, last_seen_as_of::varchar from ops.alerts order by 1"
+        before = con.execute(rows).fetchall()
+        apply_plan(con, AlertPlan(to_touch=[cand("f1", "dip 10"), cand("f2", "dip 20")]), date(2026, 6, 1))
+        assert con.execute(rows).fetchall() == before
+        apply_plan(con, AlertPlan(to_touch=[cand("f1", "dip 12", "U2"), cand("f2", "dip 20")]), date(2026, 6, 2))
+        assert con.execute(rows).fetchall() == [("f1", "dip 12", "U2", "2026-06-02"), ("f2", "dip 20", "U1", "2026-06-02")]

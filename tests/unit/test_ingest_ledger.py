@@ -53,6 +53,31 @@ def test_changed_file_replaces_its_earlier_rows(tmp_path, minimal_landing):
                       "and superseded_at is null and batch_id = 'b2'") == 1
 
 
+def test_an_unchanged_size_and_mtime_skips_the_file_without_reading_it(tmp_path, minimal_landing):
+    """Proved by the documented limit: a same-size rewrite with the old mtime is not noticed
+    (the file was not read), until a rehash; a touched file is hashed and its new mtime kept."""
+    import os
+
+    db = tmp_path / "w.duckdb"
+    _load_all(db, minimal_landing)
+    second = _load_all(db, minimal_landing, "b2")
+    assert all(t.files_not_reread == t.files_unchanged == 1 for t in second.values())
+    f = minimal_landing / "crm" / "accounts.csv"
+    st = f.stat()
+    f.write_text(f.read_text().replace("Acme Corp", "Acme Corq"))  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _load_all(db, minimal_landing, "b3")["accounts"].files_not_reread == 1
+    assert _count(db, "select count(*) from raw.accounts where name = 'Acme Corq'") == 0
+    forced = {t: load_table(db, minimal_landing, t, files, "b4", rehash=True)
+              for t, files in discover(minimal_landing).files.items()}
+    assert forced["accounts"].files_changed == 1 and all(t.files_not_reread == 0 for t in forced.values())
+    assert _count(db, "select count(*) from raw.accounts where name = 'Acme Corq'") == 1
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # touched, same bytes
+    touched = _load_all(db, minimal_landing, "b5")["accounts"]
+    assert (touched.files_unchanged, touched.files_not_reread, touched.rows_loaded) == (1, 0, 0)
+    assert _load_all(db, minimal_landing, "b6")["accounts"].files_not_reread == 1
+
+
 def test_raw_rows_carry_load_metadata(tmp_path, minimal_landing):
     db = tmp_path / "w.duckdb"
     _load_all(db, minimal_landing)
