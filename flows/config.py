@@ -910,6 +910,9 @@ class Dbt(_Section):
     unit_tests: bool = Field(False, description="Also run dbt's unit tests in every build. They check the SQL "
                                                 "on fixed rows, not the data, so they change only with the code: "
                                                 "the test suite runs them (tests/integration/test_transform.py).")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Where dbt builds the models: the embedded DuckDB warehouse, or Apache Spark (the "
+                              "`spark` extra; README \"DuckDB or Spark\"). Env override: STEWARD_DBT__ENGINE.")
     project_dir: Path = DBT_PROJECT_DIR
 
 

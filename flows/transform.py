@@ -25,7 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import get_current_settings
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
-from flows import progress
+from flows import progress, spark_engine
 from flows.config import Config
 from flows.warehouse import session
 
@@ -57,6 +57,7 @@ def dbt_env(config: Config) -> dict[str, str]:
         "STEWARD_DUCKDB_TEMP_DIRECTORY": str(config.duckdb.temp_path(ws)),
         "DBT_LOG_PATH": str(ws / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(spark_engine.spark_env(ws) if config.dbt.engine == "spark" else {}),
     }
 
 
@@ -134,7 +135,7 @@ def _dbt_flags(config: Config, quiet: bool) -> list[str]:
     """Steward's project, profile and workspace target; dbt's console output only when verbose."""
     return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(config.dbt.project_dir),
             "--target-path", str(config.paths.dbt_target),
-            "--log-level", "none" if quiet else "info", "--log-level-file", "info"]
+            "--log-level", "none" if quiet else "info", "--log-level-file", "info", "--target", config.dbt.engine]
 
 
 def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
@@ -204,7 +205,12 @@ def dbt_build(config: Config, as_of: date, select: str | None = None, full_refre
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
+    if config.dbt.engine == "spark":  # Spark reads the Parquet lake; its tables come back to DuckDB after
+        spark_engine.quiet_spark(_dbt_log_level() == EventLevel.INFO)
+        spark_engine.prepare(config.path("warehouse"), config.path("workspace"))
     result = run_dbt(config, args, as_of)
+    if config.dbt.engine == "spark":
+        spark_engine.import_marts(config.path("warehouse"), config.path("workspace"), config.paths.dbt_target)
     if not select:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",

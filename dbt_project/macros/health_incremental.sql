@@ -15,6 +15,10 @@
     cast(('x' || substr(md5({{ expr }}), 1, 10))::bit(40) as bigint)
 {%- endmacro %}
 
+{% macro spark__health_fact_hash(expr) -%}
+    pmod(xxhash64({{ expr }}), 1099511627776)
+{%- endmacro %}
+
 {% macro duckdb__health_fact_hash(expr) -%}
     cast(hash({{ expr }}) % 1099511627776 as bigint)
 {%- endmacro %}

@@ -77,7 +77,7 @@ strongest as (
     select system, source_id, match_rule, confidence,
         count(distinct account_id) as n_candidates,
         min(account_id) as account_id,
-        string_agg(distinct account_id, ', ' order by account_id) as candidate_accounts
+        {{ string_agg_ordered('account_id', "', '", ['account_id'], distinct=true) }} as candidate_accounts
     from (
         select *, min(strength) over (partition by system, source_id) as best
         from candidates

@@ -4,11 +4,11 @@ with source as (
 
 typed as (
     select
-        cast(ticket_id as varchar) as ticket_id,
-        cast(account_id as varchar) as account_id,
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(opened_at as timestamp) as opened_at,
         cast(closed_at as timestamp) as closed_at,
-        cast(priority as varchar) as priority,
+        cast(priority as {{ dbt.type_string() }}) as priority,
         cast(csat as double precision) as csat,
         _source_file,
         _source_row,

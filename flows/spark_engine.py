@@ -1,0 +1,114 @@
+"""dbt on Apache Spark (`dbt.engine: spark`), with DuckDB kept as the control plane.
+
+Before the build, the gated raw rows and the ops state dbt reads go to the workspace's Parquet
+lake (flows/lake.py), which the spark target reads as its sources. After the build, every table
+Spark wrote (Parquet under <workspace>/spark/warehouse) is copied into the DuckDB warehouse under
+the same schema and name, and so are the few views the Python side queries: reconcilers, reports,
+model scoring and the analyst copy then run unchanged.
+
+    landing ─ingest─▶ raw (DuckDB) ─gate─▶ lake/ (Parquet) ─▶ dbt on Spark ─▶ spark/warehouse (Parquet)
+                        ledger, quarantine, ops ◀──────── marts copied back ◀───────┘
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from flows.lake import export_ops, export_raw
+
+# Views (in Spark) that the Python side reads by name; tables are copied back wholesale.
+CONTROL_PLANE_VIEWS = ("stg_crm__accounts", "stg_crm__contacts", "stg_crm__team",
+                       "int_health__components", "int_subscriptions__normalised")
+
+
+LOG4J = Path(__file__).with_name("spark_log4j2.properties")
+
+
+@dataclass
+class SparkImport:
+    tables: int = 0
+    views: int = 0
+    rows: int = 0
+
+
+def spark_dir(workspace: Path) -> Path:
+    return workspace / "spark"
+
+
+def lake_dir(workspace: Path) -> Path:
+    return workspace / "lake"
+
+
+def spark_env(workspace: Path) -> dict[str, str]:
+    """What the `spark` profile target reads (a user's own STEWARD_LAKE_URI, e.g. s3a://..., wins)."""
+    level = "info" if logging.getLogger("prefect").getEffectiveLevel() <= logging.INFO else "error"
+    return {"STEWARD_SPARK_DIR": str(spark_dir(workspace)),
+            "STEWARD_LAKE_URI": os.environ.get("STEWARD_LAKE_URI") or str(lake_dir(workspace)),
+            "STEWARD_SPARK_JAVA_OPTS": f"-Dlog4j2.configurationFile=file:{LOG4J} -Dsteward.spark.level={level}"}
+
+
+def quiet_spark(verbose: bool = False) -> None:
+    """Spark's JVM and py4j chatter stays out of the console unless --verbose."""
+    level = logging.INFO if verbose else logging.ERROR
+    for name in ("py4j", "py4j.clientserver", "py4j.java_gateway", "pyspark"):
+        logging.getLogger(name).setLevel(level)
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+
+
+def prepare(warehouse: Path, workspace: Path) -> None:
+    """Write the lake Spark reads: raw (incremental, per load batch) and the ops sources."""
+    lake = lake_dir(workspace)
+    with duckdb.connect(str(warehouse)) as con:
+        export_raw(con, lake)
+        export_ops(con, lake)
+
+
+def _built_models(target_path: Path) -> list[dict]:
+    manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+    return [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+
+
+def _spark_session():
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+
+
+def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkImport:
+    """Copy what Spark built into the DuckDB warehouse, each relation in one statement."""
+    out = SparkImport()
+    tables_root = spark_dir(workspace) / "warehouse"
+    spark = None
+    with duckdb.connect(str(warehouse)) as con:
+        for node in _built_models(target_path):
+            schema, name, mat = node["schema"], node["alias"] or node["name"], node["config"]["materialized"]
+            if mat in ("table", "incremental"):
+                loc = tables_root / f"{schema}.db" / name
+                if not any(loc.rglob("*.parquet")):
+                    continue
+                src = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+            elif mat == "view" and name in CONTROL_PLANE_VIEWS:
+                spark = spark or _spark_session()
+                arrow = spark.table(f"{schema}.{name}").toArrow()
+                con.register("_spark_view", arrow)
+                src = "_spark_view"
+                out.views += 1
+            else:
+                continue
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"drop view if exists {schema}.{name}")
+            con.execute(f"create or replace table {schema}.{name} as select * from {src}")
+            if src == "_spark_view":
+                con.unregister("_spark_view")
+            else:
+                out.tables += 1
+            out.rows += con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+    return out
