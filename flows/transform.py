@@ -205,12 +205,10 @@ def dbt_build(config: Config, as_of: date, select: str | None = None, full_refre
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
-    if config.dbt.engine == "spark":  # Spark reads the Parquet lake; its tables come back to DuckDB after
-        spark_engine.quiet_spark(_dbt_log_level() == EventLevel.INFO)
-        spark_engine.prepare(config.path("warehouse"), config.path("workspace"))
-    result = run_dbt(config, args, as_of)
-    if config.dbt.engine == "spark":
-        spark_engine.import_marts(config.path("warehouse"), config.path("workspace"), config.paths.dbt_target)
+    if config.dbt.engine == "spark":  # models on Spark, their tables' data tests on DuckDB (flows/spark_engine.py)
+        result = spark_engine.build(config, args, as_of, run_dbt, verbose=_dbt_log_level() == EventLevel.INFO)
+    else:
+        result = run_dbt(config, args, as_of)
     if not select:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",

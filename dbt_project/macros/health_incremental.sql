@@ -226,7 +226,7 @@
     list fails the run (the error says `steward run --full-refresh`) rather than guessing. -#}
 {% macro health_incremental_config(day_column='date_day') -%}
     {{ config(
-        materialized='incremental',
+        materialized=incremental_unless_spark(),
         incremental_strategy='delete+insert',
         unique_key=['account_id', day_column],
         on_schema_change='fail',

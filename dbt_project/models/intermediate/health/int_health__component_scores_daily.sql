@@ -49,7 +49,7 @@ raw_scores as (
         case
             when not coalesce(usage.has_usage_data, false) then null
             when usage.events_prior_30d > 0
-                then 100 * least(1.0, cast(usage.events_30d as double precision) / usage.events_prior_30d)
+                then 100 * least(1.0, cast(usage.events_30d as double) / usage.events_prior_30d)
             when usage.events_30d > 0 then 100
             else 0
         end as usage_trend,

@@ -2,7 +2,7 @@
 -- (distinct users do not add up across features or days). Incremental like fct_usage_daily,
 -- and like it read from int_usage__user_feature_daily, not from the events again.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',

@@ -2,7 +2,7 @@
 -- reads the raw events. fct_usage_daily and int_usage__user_daily aggregate this table, so the
 -- events are scanned and deduplicated once per run, not once per model. Incremental like them.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',

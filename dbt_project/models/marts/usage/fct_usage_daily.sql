@@ -2,7 +2,7 @@
 -- Incremental: a daily run aggregates only the days that new usage partitions touch (macros
 -- usage_events_to_process, usage_days_to_process); --full-refresh gives identical rows.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',

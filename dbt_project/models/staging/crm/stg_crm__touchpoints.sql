@@ -9,7 +9,7 @@ typed as (
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(occurred_at as timestamp) as occurred_at,
         cast(channel as {{ dbt.type_string() }}) as channel,
-        cast(sentiment as double precision) as sentiment,
+        cast(sentiment as double) as sentiment,
         _source_file,
         _source_row,
         _loaded_at,

@@ -10,7 +10,7 @@ select
     cast(e.user_id as {{ dbt.type_string() }}) as user_id,
     cast(e.feature as {{ dbt.type_string() }}) as feature,
     cast(e.occurred_at as timestamp) as occurred_at,
-    cast(e.quantity as double precision) as quantity,
+    cast(e.quantity as double) as quantity,
     e._source_file,
     e._source_row,
     e._loaded_at

@@ -9,7 +9,7 @@ typed as (
         cast(opened_at as timestamp) as opened_at,
         cast(closed_at as timestamp) as closed_at,
         cast(priority as {{ dbt.type_string() }}) as priority,
-        cast(csat as double precision) as csat,
+        cast(csat as double) as csat,
         _source_file,
         _source_row,
         _loaded_at,

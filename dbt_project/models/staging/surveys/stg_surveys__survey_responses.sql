@@ -8,7 +8,7 @@ typed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(survey as {{ dbt.type_string() }}) as survey,
-        cast(score as double precision) as score,
+        cast(score as double) as score,
         cast(comment as {{ dbt.type_string() }}) as comment,
         cast(responded_at as timestamp) as responded_at,
         _source_file,
