@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GENERATED_AS_OF, REPO
-from tests.integration.test_spark import _java_or_skip
+from tests.support.spark import java_or_skip
 
 DBT = Path(sys.executable).with_name("dbt")
 PROJECT = REPO / "dbt_project"
@@ -21,7 +21,7 @@ PROJECT = REPO / "dbt_project"
 @pytest.mark.parametrize("target", ["duckdb", "spark"])
 def test_every_model_compiles(tmp_path, target):
     if target == "spark":
-        _java_or_skip()
+        java_or_skip()
     from flows.config import load_config
     from flows.transform import dbt_env, dbt_vars
 
