@@ -92,26 +92,27 @@ def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkIm
     with duckdb.connect(str(warehouse)) as con:
         for node in _built_models(target_path):
             schema, name, mat = node["schema"], node["alias"] or node["name"], node["config"]["materialized"]
-            if mat in ("table", "incremental"):
-                loc = tables_root / f"{schema}.db" / name
-                if not any(loc.rglob("*.parquet")):
-                    continue
+            loc = tables_root / f"{schema}.db" / name
+            if mat in ("table", "incremental") and any(loc.rglob("*.parquet")):
                 src = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
-            elif mat == "view" and name in CONTROL_PLANE_VIEWS:
+            elif mat in ("table", "incremental") or (mat == "view" and name in CONTROL_PLANE_VIEWS):
+                # a view the Python side reads, or a table with no rows (and so perhaps no file): through Spark
                 spark = spark or _spark_session()
                 arrow = spark.table(f"{schema}.{name}").toArrow()
                 con.register("_spark_view", arrow)
                 src = "_spark_view"
-                out.views += 1
+                out.views += mat == "view"
             else:
                 continue
             con.execute(f"create schema if not exists {schema}")
-            con.execute(f"drop view if exists {schema}.{name}")
+            kind = con.execute("select table_type from information_schema.tables where table_schema = ? "
+                               "and table_name = ?", [schema, name]).fetchone()
+            if kind and kind[0] == "VIEW":  # DuckDB's own build of it, from a run on the other engine
+                con.execute(f"drop view {schema}.{name}")
             con.execute(f"create or replace table {schema}.{name} as select * from {src}")
             if src == "_spark_view":
                 con.unregister("_spark_view")
-            else:
-                out.tables += 1
+            out.tables += mat != "view"
             out.rows += con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
     return out
 
