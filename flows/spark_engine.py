@@ -49,10 +49,9 @@ def lake_dir(workspace: Path) -> Path:
 
 def spark_env(workspace: Path) -> dict[str, str]:
     """What the `spark` profile target reads (a user's own STEWARD_LAKE_URI, e.g. s3a://..., wins)."""
-    level = "info" if logging.getLogger("prefect").getEffectiveLevel() <= logging.INFO else "error"
     return {"STEWARD_SPARK_DIR": str(spark_dir(workspace)),
             "STEWARD_LAKE_URI": os.environ.get("STEWARD_LAKE_URI") or str(lake_dir(workspace)),
-            "STEWARD_SPARK_JAVA_OPTS": f"-Dlog4j2.configurationFile=file:{LOG4J} -Dsteward.spark.level={level}"}
+            "STEWARD_SPARK_JAVA_OPTS": f"-Dlog4j2.configurationFile=file:{LOG4J}"}
 
 
 def quiet_spark(verbose: bool = False) -> None:
