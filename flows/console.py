@@ -82,7 +82,12 @@ def print_summary(summary: dict, seconds: float) -> None:
             t.add_row("", escape(note))
         if q.get("docs"):
             t.add_row("quality page", q["docs"])
-    t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed")
+    t.add_row("dbt", f"{summary['models_built']} models built, {summary['tests_passed']} tests passed"
+              + (f", {summary['dbt']['models_skipped']} skipped" if summary.get("dbt", {}).get("models_skipped") else ""))
+    for line in summary.get("dbt", {}).get("because", []) if summary.get("dbt", {}).get("mode") != "full" else []:
+        t.add_row("", escape(f"built: {line}"))
+    for line in summary.get("dbt", {}).get("skipped", []):
+        t.add_row("", escape(f"skipped {line}"))
     if summary.get("identity"):  # other systems' ids matched onto CRM accounts (docs/identity.md)
         from flows.identity import lines as identity_lines
 

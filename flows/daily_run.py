@@ -13,7 +13,7 @@ from typing import Any, Callable
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import progress
+from flows import environment, progress
 from flows.actions import shadow as shadow_mode
 from flows.actions.alerts import AlertRunResult, reconcile_alerts
 from flows.actions.assignments import AssignmentRunResult, reconcile_assignments
@@ -39,7 +39,8 @@ from flows.serve.apply import ActionsResult, apply_actions
 from flows.serve.apply import progress_line as actions_line
 from flows.serve.links import check as check_links
 from flows.serve.links import issue_at as issue_links_at
-from flows.transform import dbt_build
+from flows.build_plan import ALL_ROWS, BuildPlan, plan_build, record_build, record_run_end
+from flows.transform import dbt_build, parse_ahead
 from flows.warehouse import session, set_lock_wait
 
 
@@ -73,6 +74,7 @@ class RunSummary:
     actions: dict = field(default_factory=dict)
     churn_risk: dict = field(default_factory=dict)
     identity: dict = field(default_factory=dict)  # crosswalk: matched / ambiguous / unmatched per system
+    dbt: dict = field(default_factory=dict)  # what the build covered and what it skipped, and why
 
 
 def _phase_line(r: PhaseRunResult, as_of: date) -> str:
@@ -187,11 +189,12 @@ class _Stages:
 
 
 def run_pipeline(config: Config, as_of: date, full_refresh: bool = False,
-                 scheduled_at: datetime | None = None) -> RunSummary:
+                 scheduled_at: datetime | None = None, full_build: bool = False) -> RunSummary:
     """The pipeline body, shared by the daily flow and the demo.
 
     full_refresh rebuilds the incremental models from all history (after an upgrade changed their
-    columns, or to repair them); ops state is untouched either way. scheduled_at is the time the
+    columns, or to repair them); ops state is untouched either way. Otherwise dbt builds only what
+    changed since the last run's build (flows/build_plan.py); full_build builds and tests everything. scheduled_at is the time the
     run stands for (a deployment's scheduled start; the CLI's own start): send windows use it, so
     replaying a day queues the same mail. The run holds the workspace's run lock throughout.
     """
@@ -199,10 +202,30 @@ def run_pipeline(config: Config, as_of: date, full_refresh: bool = False,
     with run_lock(config.path("workspace"), as_of) as lock:
         if lock.stale_from:
             progress.reporter().note(f"took over the run lock of pid {lock.stale_from}, which is gone")
-        return _run_locked(config, as_of, full_refresh, scheduled_at or datetime.now(timezone.utc))
+        return _run_locked(config, as_of, full_refresh, scheduled_at or datetime.now(timezone.utc), full_build)
 
 
-def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: datetime) -> RunSummary:
+def _manifest(config: Config) -> Path:
+    return Path(config.paths.dbt_target) / "manifest.json"
+
+
+@task(name="plan-dbt-build", cache_policy=NO_CACHE)
+def plan_task(config: Config, as_of: date, full_refresh: bool, full_build: bool) -> BuildPlan:
+    """What the build must cover: the models downstream of what changed since the last run's build."""
+    rep = progress.reporter()
+    rep.stage("plan dbt build")
+    parse_ahead(config, as_of)  # the manifest for this as_of (quick when the CLI parsed ahead)
+    with session(config.path("warehouse")) as con:
+        plan = plan_build(con, config, _manifest(config), as_of, full_refresh, full_build)
+    rep.done(("everything: " if plan.full else "changed: " if plan.select else "nothing to build")
+             + "; ".join(plan.rebuilt_because))
+    for line in plan.skipped:
+        rep.note(f"skipped {line}")
+    return plan
+
+
+def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: datetime,
+                full_build: bool = False) -> RunSummary:
     run_id = uuid.uuid4().hex[:12]
     warehouse = config.path("warehouse")
     issue_links_at(scheduled_at)  # links expire counted from the run's scheduled time: a replay writes the same mail
@@ -226,8 +249,19 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         for t, n in summary.quality["quarantined"].items():  # loaded means kept: quarantined rows are not
             summary.rows_loaded[t] = summary.rows_loaded.get(t, 0) - n
         stage("dbt build")
-        built = dbt_build(config, as_of, full_refresh=full_refresh)
-        summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        plan = plan_task(config, as_of, full_refresh, full_build)
+        summary.dbt = plan.summary()
+        if plan.nothing:
+            with session(warehouse) as con:  # the marts already stand for this as_of
+                con.execute("insert into ops.dbt_builds values (?, now(), 0, 0)", [as_of])
+        else:
+            built = dbt_build(config, as_of, select=None if plan.full else " ".join(plan.select),
+                              full_refresh=full_refresh, for_run=True,
+                              usage_tests_from=ALL_ROWS if plan.full else plan.usage_tests_from)
+            summary.models_built, summary.tests_passed = built.models, built.tests + built.unit_tests
+        summary.dbt["models_skipped"] = max(0, plan.models_total - summary.models_built)
+        with session(warehouse) as con:
+            record_build(con, plan)
         summary.churn_risk = score_models(config, as_of)  # marts.fct_churn_risk, when a model exists
         with session(warehouse) as con:
             summary.identity = identity_summary(con)
@@ -245,6 +279,8 @@ def _run_locked(config: Config, as_of: date, full_refresh: bool, scheduled_at: d
         stage("deliver")
         summary.emails = asdict(deliver_task(config))
         summary.emails.pop("errors", None)
+        with session(warehouse) as con:  # the ops state the next run's build plan starts from
+            record_run_end(con, _manifest(config))
         stage("publish analyst copy")
         summary.status = "succeeded"  # recorded before publishing, so the copy shows this run finished
         _record(warehouse, run_id, summary)
@@ -279,15 +315,17 @@ def _record(warehouse: Path, run_id: str, summary: RunSummary) -> None:
 
 @flow(name="steward-daily-run")
 def daily_run_for(config: Config, as_of: date, full_refresh: bool = False,
-                  scheduled_at: datetime | None = None) -> dict:
+                  scheduled_at: datetime | None = None, full_build: bool = False) -> dict:
     """The daily flow for an already-built config (what the CLI calls, with its own start time)."""
-    return asdict(run_pipeline(config, as_of, full_refresh, scheduled_at))
+    return asdict(run_pipeline(config, as_of, full_refresh, scheduled_at, full_build))
 
 
 @flow(name="steward-daily-run")
 def daily_run(as_of: date | None = None, config_path: str | None = None, workspace: str | None = None,
-              full_refresh: bool = False) -> dict:
+              full_refresh: bool = False, full_build: bool = False) -> dict:
     """Ingest landing files, build the dbt project for as_of, reconcile alerts, deliver email.
+
+    full_build builds and tests every model (the weekly deployment), not only what changed.
 
     as_of defaults to the date of the flow run's scheduled start (what a scheduled deployment
     wants); that scheduled time is also the run's clock for send windows, so a replay (a retry
@@ -298,4 +336,5 @@ def daily_run(as_of: date | None = None, config_path: str | None = None, workspa
     scheduled_at = flow_run.scheduled_start_time or datetime.now(timezone.utc)
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
-    return asdict(run_pipeline(config, as_of or scheduled_at.date(), full_refresh, scheduled_at))
+    environment.prepare(config, deployed=True)  # a worker's flow run: this is its entry point
+    return asdict(run_pipeline(config, as_of or scheduled_at.date(), full_refresh, scheduled_at, full_build))

@@ -1,8 +1,9 @@
 """Identity resolution, reported: what dim_identity_crosswalk (dbt) matched, and what it could not.
 
-Records of another system (a Stripe customer, a Segment workspace) that match no CRM account, or more
-than one, are never dropped or merged silently: the run summary counts them with the rows they hold
-out of the marts, and `steward check` lists them with their candidates (docs/identity.md).
+Records of another system (a Stripe customer, a Segment workspace, a Zendesk organization) that match
+no CRM account, or more than one, are never dropped or merged silently: the run summary counts them
+with the rows they hold out of the marts, and `steward check` lists them with their candidates
+(docs/identity.md).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import duckdb
 
 from flows.warehouse import apply_resources, open_reader
 
-# the landing tables whose account_id may carry each system's ids
-HELD_TABLES = {"billing": ("subscriptions", "invoices"), "product": ("usage_events",)}
+# the systems whose ids the crosswalk resolves (their tables: marts.fct_identity_held_out)
+HELD_SYSTEMS = ("billing", "product", "support")
 LIST_LIMIT = 20
 
 
@@ -26,18 +27,14 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict:
     if not _has_crosswalk(con):
         return {}
     out: dict = {}
-    for system, tables in HELD_TABLES.items():
+    for system in HELD_SYSTEMS:
         counts = dict(con.execute("select match_status, count(*) from marts.dim_identity_crosswalk where system = ? "
                                   "group by 1", [system]).fetchall())
         if not counts:  # no records of this system: the gate let only CRM account ids through
             continue
-        held = 0
-        for t in tables:  # rows whose id is neither a CRM account nor resolved by the crosswalk
-            held += con.execute(
-                f"select count(*) from raw.{t} r where cast(r.account_id as varchar) not in "
-                f"(select account_id from staging.stg_crm__accounts) and cast(r.account_id as varchar) not in "
-                f"(select source_id from marts.dim_identity_crosswalk where system = ? and account_id is not null)",
-                [system]).fetchone()[0]
+        # rows staging held out (unresolved ids): counted in dbt by the rule that drops them
+        held = con.execute("select coalesce(sum(count_rows_held_out), 0) from marts.fct_identity_held_out "
+                           "where system = ?", [system]).fetchone()[0]
         out[system] = {"matched": counts.get("matched", 0), "ambiguous": counts.get("ambiguous", 0),
                        "unmatched": counts.get("unmatched", 0), "rows_held_out": held}
     if out:
@@ -86,7 +83,6 @@ def check_report(config, warehouse, today) -> dict:
 
     Costs one small dbt build, so it runs only when the landing has another system's records to match.
     """
-    import os
     from datetime import date
 
     from flows.transform import run_dbt
@@ -94,21 +90,16 @@ def check_report(config, warehouse, today) -> dict:
     con = open_reader(warehouse)
     try:
         n = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                for t in ("billing_customers", "product_accounts", "identity_overrides"))
+                for t in ("billing_customers", "product_accounts", "support_organizations", "identity_overrides"))
     finally:
         con.close()
     if not n:
         return {}
     paths = config.paths.model_copy(update={"workspace": warehouse.parent, "warehouse": warehouse})
     scratch = config.model_copy(update={"paths": paths})
-    saved = dict(os.environ)
-    try:
-        run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk", "--indirect-selection", "cautious",
-                          "--exclude-resource-type", "unit_test"],
-                today or date.today())
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk", "--indirect-selection", "cautious",
+                      "--exclude-resource-type", "unit_test"],
+            today or date.today())
     # dbt's in-process connection is read-write: the same configuration, and Steward's memory settings
     con = apply_resources(duckdb.connect(str(warehouse)), warehouse)
     try:

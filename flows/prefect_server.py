@@ -89,18 +89,19 @@ class PrefectServer:
 _background: PrefectServer | None = None
 
 
-def start_background(home: Path) -> None:
-    """Launch a private server unless PREFECT_API_URL names one; point this process at it.
+def start_background(home: Path) -> str | None:
+    """Launch a private server unless PREFECT_API_URL names one; returns the URL this process
+    must point PREFECT_API_URL at (flows/environment.py does), or None to leave it be.
 
     Only before Prefect is imported: Prefect reads its settings once, at import."""
     global _background
     if _background is not None or os.environ.get("PREFECT_API_URL"):
-        return
+        return None
     if "prefect" in sys.modules:  # settings are fixed at import (e.g. a test harness): leave them be
-        return
+        return None
     _background = PrefectServer(home)
     atexit.register(_background.stop)
-    os.environ["PREFECT_API_URL"] = _background.url
+    return _background.url
 
 
 def still_starting() -> bool:

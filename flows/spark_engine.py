@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -47,11 +46,27 @@ def lake_dir(workspace: Path) -> Path:
     return workspace / "lake"
 
 
-def spark_env(workspace: Path) -> dict[str, str]:
-    """What the `spark` profile target reads (a user's own STEWARD_LAKE_URI, e.g. s3a://..., wins)."""
-    return {"STEWARD_SPARK_DIR": str(spark_dir(workspace)),
-            "STEWARD_LAKE_URI": os.environ.get("STEWARD_LAKE_URI") or str(lake_dir(workspace)),
-            "STEWARD_SPARK_JAVA_OPTS": f"-Dlog4j2.configurationFile=file:{LOG4J}"}
+def spark_output(config: Any) -> dict[str, Any]:
+    """The `spark` output of the dbt profile: an in-process session whose tables and metastore live
+    under <workspace>/spark. On a cluster, a thrift or http output replaces it (README)."""
+    root = spark_dir(config.path("workspace"))
+    sp = config.dbt.spark
+    params = {
+        "spark.master": sp.master,
+        "spark.sql.shuffle.partitions": str(sp.shuffle_partitions),
+        "spark.driver.memory": sp.driver_memory,
+        "spark.sql.warehouse.dir": str(root / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={root}/metastore_db;create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root} -Dlog4j2.configurationFile=file:{LOG4J}",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        # timestamps without time zone (as DuckDB's), written as plain Parquet timestamps DuckDB reads back
+        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    }
+    return {"type": "spark", "method": "session", "host": "localhost", "schema": "staging",
+            "threads": config.dbt.threads, "server_side_parameters": params}
 
 
 def quiet_spark(verbose: bool = False) -> None:
@@ -116,7 +131,8 @@ def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkIm
     return out
 
 
-def build(config: Any, args: list[str], as_of: date, run_dbt: Callable[..., Any], verbose: bool = False) -> Any:
+def build(config: Any, args: list[str], as_of: date, run_dbt: Callable[..., Any],
+          run_vars: dict[str, Any] | None = None, verbose: bool = False) -> Any:
     """`dbt run` on Spark, tables copied back, then their data tests on DuckDB in one `dbt test`.
 
     Spark pays a per-query overhead that 415 small test queries would multiply (seconds each on
@@ -126,12 +142,12 @@ def build(config: Any, args: list[str], as_of: date, run_dbt: Callable[..., Any]
     quiet_spark(verbose)
     prepare(config.path("warehouse"), config.path("workspace"))
     run_args = ["run"] + [a for a in args[1:] if a not in ("--exclude-resource-type", "unit_test")]
-    result = run_dbt(config, run_args, as_of)
+    result = run_dbt(config, run_args, as_of, run_vars)
     import_marts(config.path("warehouse"), config.path("workspace"), config.paths.dbt_target)
     duck = config.model_copy(update={"dbt": config.dbt.model_copy(update={"engine": "duckdb"})})
     select = ["--select", *([a for i, a in enumerate(args) if i and args[i - 1] == "--select"]
                             or ["config.materialized:table", "config.materialized:incremental"])]
     tested = run_dbt(duck, ["test", *select, "--indirect-selection", "cautious",
-                            "--exclude-resource-type", "unit_test"], as_of)
+                            "--exclude-resource-type", "unit_test"], as_of, run_vars)
     result.tests = tested.tests
     return result

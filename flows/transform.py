@@ -11,11 +11,11 @@ build takes 20 s plain and ~65 s with node tasks).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dbt_common.events.base_types import EventLevel
@@ -27,6 +27,7 @@ from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows import progress, spark_engine
 from flows.config import Config
+from flows.config.dbt_vars import project_vars
 from flows.warehouse import session
 
 
@@ -47,18 +48,35 @@ class DbtResult:
     failed_incremental: list[str] = field(default_factory=list)  # incremental models among the failures
 
 
-def dbt_env(config: Config) -> dict[str, str]:
-    """Environment the dbt profile and dbt itself read (warehouse path, threads, log location)."""
+def dbt_profile(config: Config) -> dict:
+    """The `steward` dbt profile for this config: warehouse path, threads, DuckDB memory settings.
+
+    Written into the workspace (profiles_dir) and passed to dbt by flag, so no process
+    environment is involved; the committed dbt_project/profiles.yml is for analysts by hand."""
     ws = config.path("workspace")
-    return {
-        "STEWARD_DUCKDB_PATH": str(config.path("warehouse")),
-        "STEWARD_DBT_THREADS": str(config.dbt.threads),
-        "STEWARD_DUCKDB_MEMORY_LIMIT": config.duckdb.memory_limit,
-        "STEWARD_DUCKDB_TEMP_DIRECTORY": str(config.duckdb.temp_path(ws)),
-        "DBT_LOG_PATH": str(ws / "dbt" / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **(spark_engine.spark_env(ws) if config.dbt.engine == "spark" else {}),
-    }
+    settings = {"memory_limit": config.duckdb.memory_limit, "temp_directory": str(config.duckdb.temp_path(ws))}
+    output = {"type": "duckdb", "path": str(config.path("warehouse")), "threads": config.dbt.threads,
+              "settings": settings}
+    outputs = {"duckdb": output}
+    if config.dbt.engine == "spark":  # the in-process Spark session (flows/spark_engine.py)
+        outputs["spark"] = spark_engine.spark_output(config)
+    return {"steward": {"target": config.dbt.engine, "outputs": outputs}}
+
+
+def profiles_dir(config: Config) -> Path:
+    """<workspace>/dbt holding this config's profiles.yml (JSON is YAML); rewritten only on change."""
+    folder = config.path("workspace") / "dbt"
+    path = folder / "profiles.yml"
+    text = json.dumps(dbt_profile(config), indent=2) + "\n"
+    if not path.exists() or path.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def _dbt_env_flags(config: Config) -> list[str]:
+    """What dbt would otherwise read from the environment: its log folder, no usage stats."""
+    return ["--log-path", str(config.path("workspace") / "dbt" / "logs"), "--no-send-anonymous-usage-stats"]
 
 
 def _join_node_task_threads(before: set[threading.Thread], timeout: float = 120.0) -> None:
@@ -80,8 +98,9 @@ def _dbt_log_level() -> EventLevel:
     return EventLevel.INFO if level in ("DEBUG", "INFO") else EventLevel.WARN
 
 
-def dbt_vars(config: Config, as_of: date) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat(), **config.dbt_vars()}
+def dbt_vars(config: Config, as_of: date | None) -> dict[str, Any]:
+    """Every var the dbt project reads: from the config only (dbt_project.yml has no defaults)."""
+    return project_vars(config, as_of)
 
 
 def summarise(run_results: Any) -> DbtResult:
@@ -133,14 +152,16 @@ def _invoke_dbt(config: Config, full: list[str]) -> Any:
 
 def _dbt_flags(config: Config, quiet: bool) -> list[str]:
     """Steward's project, profile and workspace target; dbt's console output only when verbose."""
-    return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(config.dbt.project_dir),
+    return ["--project-dir", str(config.dbt.project_dir), "--profiles-dir", str(profiles_dir(config)),
             "--target-path", str(config.paths.dbt_target),
-            "--log-level", "none" if quiet else "info", "--log-level-file", "info", "--target", config.dbt.engine]
+            "--log-level", "none" if quiet else "info", "--log-level-file", "info"] + _dbt_env_flags(config)
 
 
-def _with_vars(config: Config, args: list[str], as_of: date | None) -> list[str]:
-    """The dbt command with this run's vars (as_of and the config-driven ones)."""
-    return list(args) + (["--vars", json.dumps(dbt_vars(config, as_of))] if as_of is not None else [])
+def _with_vars(config: Config, args: list[str], as_of: date | None,
+               run_vars: dict[str, Any] | None = None) -> list[str]:
+    """The dbt command with this run's vars: the config's always, as_of when given, and vars that
+    describe this run only (usage_tests_from: the first day a selective build rewrote)."""
+    return list(args) + ["--vars", json.dumps(dbt_vars(config, as_of) | (run_vars or {}))]
 
 
 def parse_ahead(config: Config, as_of: date) -> bool:
@@ -149,7 +170,6 @@ def parse_ahead(config: Config, as_of: date) -> bool:
     The following build then only re-checks files (partial parsing), so the CLI runs this while
     the Prefect server is still starting. Problems are left for the build to report.
     """
-    os.environ.update(dbt_env(config))
     res = dbtRunner().invoke(_with_vars(config, ["parse"], as_of) + _dbt_flags(config, quiet=True))
     return bool(res.success)
 
@@ -158,24 +178,24 @@ def _invoke_with_node_tasks(config: Config, full: list[str]) -> Any:
     """Run dbt through prefect-dbt, one Prefect task per node."""
     settings = PrefectDbtSettings(
         project_dir=config.dbt.project_dir,
-        profiles_dir=config.dbt.project_dir,
+        profiles_dir=profiles_dir(config),
         target_path=config.paths.dbt_target,
         log_level=_dbt_log_level(),
     )
     runner = PrefectDbtRunner(settings=settings, raise_on_failure=False)
     before = set(threading.enumerate())
     try:
-        return runner.invoke(full)
+        return runner.invoke(full + _dbt_env_flags(config))
     except ValueError as exc:  # prefect-dbt wraps dbt's compilation/runtime exceptions
         raise DbtBuildError(str(exc)) from None
     finally:
         _join_node_task_threads(before)
 
 
-def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtResult:
+def run_dbt(config: Config, args: list[str], as_of: date | None = None,
+            run_vars: dict[str, Any] | None = None) -> DbtResult:
     """Invoke dbt with Steward's project, profile, workspace target path and vars."""
-    os.environ.update(dbt_env(config))
-    full = _with_vars(config, args, as_of)
+    full = _with_vars(config, args, as_of, run_vars)
     if config.dbt.node_tasks:
         res = _invoke_with_node_tasks(config, full)
     else:
@@ -198,18 +218,25 @@ def run_dbt(config: Config, args: list[str], as_of: date | None = None) -> DbtRe
 
 
 @flow(name="steward-dbt-build")
-def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False) -> DbtResult:
-    """`dbt build` of the whole project (or a selection) for one as_of date."""
+def dbt_build(config: Config, as_of: date, select: str | None = None, full_refresh: bool = False,
+              for_run: bool = False, usage_tests_from: str | None = None) -> DbtResult:
+    """`dbt build` of the whole project (or a selection) for one as_of date.
+
+    for_run: the daily run's build (a selection of what changed): the marts stand for as_of after it.
+    usage_tests_from: test the big usage tables only from this day (the days the build rewrote).
+    """
     rep = progress.reporter()
     rep.stage("dbt build")
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
+    run_vars = {"usage_tests_from": usage_tests_from} if usage_tests_from else None
     if config.dbt.engine == "spark":  # models on Spark, their tables' data tests on DuckDB (flows/spark_engine.py)
-        result = spark_engine.build(config, args, as_of, run_dbt, verbose=_dbt_log_level() == EventLevel.INFO)
+        result = spark_engine.build(config, args, as_of, run_dbt, run_vars,
+                                    verbose=_dbt_log_level() == EventLevel.INFO)
     else:
-        result = run_dbt(config, args, as_of)
-    if not select:
+        result = run_dbt(config, args, as_of, run_vars)
+    if not select or for_run:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",
                         [as_of, result.models, result.tests + result.unit_tests])

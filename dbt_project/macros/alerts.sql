@@ -1,4 +1,4 @@
-{#- One setting of an alert rule from var alert_rules (flows/config.py Alerts), e.g.
+{#- One setting of an alert rule from var alert_rules (flows/config/alerts.py Alerts), e.g.
     alert_setting('health_dip', 'points'). -#}
 {% macro alert_setting(rule, key) -%}
     {{ return(var('alert_rules')[rule][key]) }}

@@ -1,4 +1,4 @@
-{#- The health components in display order (flows/config.py HEALTH_COMPONENTS). -#}
+{#- The health components in display order (flows/config/health.py HEALTH_COMPONENTS). -#}
 {% macro health_components() -%}
     {{ return(['usage_depth', 'usage_breadth', 'sticky_features', 'usage_trend', 'engagement_recency',
                'support', 'sentiment', 'payment_health', 'champion']) }}

@@ -40,7 +40,7 @@
         'green_from': var('health_green_from'), 'key_features': var('health_key_features'),
         'sticky_features': var('health_sticky_features'), 'cadence_days': var('health_cadence_days'),
         'full_utilisation': var('health_full_utilisation'), 'history_days': var('health_history_days'),
-        'min_history_days': var('health_min_history_days', 30), 'min_known_weight': var('health_min_known_weight', 0.5),
+        'min_history_days': var('health_min_history_days'), 'min_known_weight': var('health_min_known_weight'),
     } -%}
     {{ health_fact_hash("'" ~ tojson(config, sort_keys=true) | replace("'", "''") ~ "'") }}
 {%- endmacro %}
@@ -63,143 +63,22 @@
     its history start too. A backfill (as_of before the last day) recomputes everything; rows after
     as_of or before keep_from (default: the history start) are removed. components_cte (the
     int_health__components rows) adds which components are skipped to _account_hash, for the
-    models that score. -#}
+    models that score. The pieces are in macros/health_recompute_scope.sql, in CTE order. -#}
 {% macro health_recompute_scope(usage=false, dated=false, components_cte=none, day_column='date_day',
                                 keep_from=none, lookback_days=90) -%}
     {%- set keep_from = keep_from or health_history_start() -%}
-    health_facts as (
-        select * from {{ ref('int_health__input_facts') }}
-    ),
-
-    health_paid_subscriptions as (
-        select * from {{ ref('int_subscriptions__normalised') }}
-        where mrr > 0
-    ),
-
-    -- the accounts paying on some day of the history: the ones daily health has rows for
-    history_accounts as (
-        select distinct account_id
-        from health_paid_subscriptions
-        where end_date is null or end_date > {{ health_history_start() }}
-    ),
-
-    account_hashes as (
-        select
-            account_id,
-            sum(fact_hash) + {{ health_config_hash() }}
-            {% if components_cte %} + {{ health_components_hash(components_cte) }}{% endif %}
-            as account_hash
-        from health_facts
-        where effective_date is null
-        group by account_id
-    ),
-
-    {% if usage %}
-    -- latest load time of each usage day's rows
-    usage_day_loads as (
-        select usage_date, max(_max_loaded_at) as loaded_at
-        from {{ ref('fct_usage_daily') }}
-        where usage_date <= {{ as_of_date() }}
-        group by usage_date
-    ),
-    {% endif %}
-
+    {{ health_scope_accounts(components_cte) }},
+    {% if usage %}{{ health_usage_day_loads() }},{% endif %}
     {% if is_incremental() %}
-    prior_rows as (
-        select * from {{ this }}
-    ),
-
-    prior_last_days as (
-        select account_id, max({{ day_column }}) as last_day
-        from prior_rows
-        where {{ day_column }} <= {{ as_of_date() }}
-        group by account_id
-    ),
-
-    prior_last_rows as (
-        select prior_rows.*
-        from prior_rows
-        inner join prior_last_days
-            on prior_rows.account_id = prior_last_days.account_id
-            and prior_rows.{{ day_column }} = prior_last_days.last_day
-    ),
-
-    {% if dated %}
-    -- the dated inputs up to each account's last row, as they are now
-    dated_hashes_now as (
-        select prior_last_days.account_id, sum(health_facts.fact_hash) as dated_hash
-        from prior_last_days
-        inner join health_facts
-            on prior_last_days.account_id = health_facts.account_id
-            and health_facts.effective_date <= prior_last_days.last_day
-        group by prior_last_days.account_id
-    ),
-    {% endif %}
-
-    recompute_start as (
-        select
-            case
-                when max({{ day_column }}) is null or max({{ day_column }}) > {{ as_of_date() }}
-                    then {{ health_history_start() }}
-                else greatest({{ health_history_start() }}, least(
-                    cast({{ dbt.dateadd('day', 1, 'max(' ~ day_column ~ ')') }} as date)
-                    {% if usage %}
-                    , coalesce((select min(usage_date) from usage_day_loads
-                                where loaded_at > (select coalesce(max(_usage_loaded_at), cast('1900-01-01' as timestamp))
-                                                   from prior_rows)),
-                               {{ as_of_date() }})
-                    {% endif %}
-                ))
-            end as start_day
-        from prior_rows
-    ),
-
-    scope_start as (
-        select
-            history_accounts.account_id,
-            case
-                when prior_last_rows.account_id is null
-                    or prior_last_rows._account_hash <> account_hashes.account_hash
-                    {% if dated %}
-                    or prior_last_rows._dated_hash <> coalesce(dated_hashes_now.dated_hash, 0)
-                    {% endif %}
-                    then {{ health_history_start() }}
-                else recompute_start.start_day
-            end as compute_from
-        from history_accounts
-        cross join recompute_start
-        left join account_hashes on history_accounts.account_id = account_hashes.account_id
-        left join prior_last_rows on history_accounts.account_id = prior_last_rows.account_id
-        {% if dated %}
-        left join dated_hashes_now on history_accounts.account_id = dated_hashes_now.account_id
-        {% endif %}
-    ),
+    {{ health_prior_rows(day_column, dated) }},
+    {{ health_recompute_start(day_column, usage) }},
+    {{ health_scope_start_incremental(dated) }},
     {% else %}
-    scope_start as (
-        select account_id, {{ health_history_start() }} as compute_from
-        from history_accounts
-    ),
+    {{ health_scope_start_full() }},
     {% endif %}
-
-    scope as (
-        select
-            account_id,
-            compute_from,
-            cast({{ dbt.dateadd('day', -lookback_days, 'compute_from') }} as date) as spine_start
-        from scope_start
-        where compute_from <= {{ as_of_date() }}
-    )
-
+    {{ health_scope(lookback_days) }}
     {% if is_incremental() %},
-    stale_keys as (
-        select prior_rows.account_id, prior_rows.{{ day_column }}
-        from prior_rows
-        left join scope_start on prior_rows.account_id = scope_start.account_id
-        where scope_start.account_id is null
-            or prior_rows.{{ day_column }} > {{ as_of_date() }}
-            or prior_rows.{{ day_column }} < {{ keep_from }}
-            or prior_rows.{{ day_column }} >= scope_start.compute_from
-    )
+    {{ health_stale_keys(day_column, keep_from) }}
     {% endif %}
 {%- endmacro %}
 

@@ -8,19 +8,7 @@
         from {{ ref('stg_product__usage_events') }}
         where cast(occurred_at as date) <= {{ as_of_date() }}
     ),
-    {% if is_incremental() %}
-    watermark as (
-        select max(usage_date) as max_date, max(_max_loaded_at) as max_loaded_at from {{ this }}
-    ),
-    days_to_process as (
-        select distinct events_in_range.usage_date
-        from events_in_range
-        cross join watermark
-        where watermark.max_date is null
-            or events_in_range.usage_date > watermark.max_date
-            or events_in_range._loaded_at > watermark.max_loaded_at
-    ),
-    {% endif %}
+    {{ usage_days_after_watermark('events_in_range', '_loaded_at') }}
     scoped as (
         select * from events_in_range
         {% if is_incremental() %}
@@ -54,23 +42,30 @@
         select * from {{ upstream }}
         where usage_date <= {{ as_of_date() }}
     ),
-    {% if is_incremental() %}
-    watermark as (
-        select max(usage_date) as max_date, max(_max_loaded_at) as max_loaded_at from {{ this }}
-    ),
-    days_to_process as (
-        select distinct upstream_in_range.usage_date
-        from upstream_in_range
-        cross join watermark
-        where watermark.max_date is null
-            or upstream_in_range.usage_date > watermark.max_date
-            or upstream_in_range._max_loaded_at > watermark.max_loaded_at
-    ),
-    {% endif %}
+    {{ usage_days_after_watermark('upstream_in_range', '_max_loaded_at') }}
     usage_rows as (
         select * from upstream_in_range
         {% if is_incremental() %}
         where usage_date in (select usage_date from days_to_process)
         {% endif %}
     )
+{%- endmacro %}
+
+{#- The shared watermark of the incremental usage models (CTEs `watermark`, `days_to_process`,
+    each followed by a comma; nothing on a full refresh): the days of `rows_cte` after the
+    model's last day, or holding rows loaded after the model's last load. -#}
+{% macro usage_days_after_watermark(rows_cte, loaded_at_column) -%}
+    {% if is_incremental() %}
+    watermark as (
+        select max(usage_date) as max_date, max(_max_loaded_at) as max_loaded_at from {{ this }}
+    ),
+    days_to_process as (
+        select distinct {{ rows_cte }}.usage_date
+        from {{ rows_cte }}
+        cross join watermark
+        where watermark.max_date is null
+            or {{ rows_cte }}.usage_date > watermark.max_date
+            or {{ rows_cte }}.{{ loaded_at_column }} > watermark.max_loaded_at
+    ),
+    {% endif %}
 {%- endmacro %}

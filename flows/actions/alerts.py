@@ -24,6 +24,8 @@ import duckdb
 from flows.delivery.message import Message
 from flows.delivery.outbox import enqueue
 from flows.actions.alert_text import RULE_LABELS, describe
+from flows.actions._txn import transaction
+from flows.actions.sender import person_name, team_names
 from flows.delivery.render import render
 from flows.reports.formatting import day
 from flows.serve.links import alert_action_links
@@ -107,13 +109,8 @@ def read_candidates(con: duckdb.DuckDBPyConnection) -> list[Candidate]:
 
 def apply_plan(con: duckdb.DuckDBPyConnection, plan: AlertPlan, as_of: date) -> None:
     """Write the plan to ops.alerts in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _apply(con, plan, as_of)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
 
 
 def _apply(con: duckdb.DuckDBPyConnection, plan: AlertPlan, as_of: date) -> None:
@@ -189,26 +186,11 @@ DUE_SQL = """
 """
 
 
-def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())
-
-
-def _leader_name(con: duckdb.DuckDBPyConnection, leader: str | None) -> str | None:
-    """The configured CS leader's address belongs to the team's one active CS leader, if any."""
-    if not leader:
-        return None
-    row = con.execute("select display_name from marts.dim_team where lower(email) = lower(?)", [leader]).fetchone()
-    if row:
-        return row[0]
-    leaders = con.execute("select display_name from marts.dim_team where role = 'csl' and is_active").fetchall()
-    return leaders[0][0] if len(leaders) == 1 else None
-
-
 def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | None = None,
                   currency: str = "USD", config=None) -> int:
     """One digest per recipient (CC'd leaders included) of alerts due a notice; returns messages queued."""
     rows = con.execute(DUE_SQL, [as_of]).fetchall()
-    names = _names(con)
+    names = team_names(con)
     by_recipient: dict[str, list[dict]] = {}
     greet: dict[str, str | None] = {}
     for (alert_id, recipient, cc, severity, title, details, account_id, account_name, recipient_name,
@@ -226,18 +208,17 @@ def queue_digests(con: duckdb.DuckDBPyConnection, as_of: date, leader: str | Non
             by_recipient.setdefault(to, []).append(alert)
             greet.setdefault(to, recipient_name if to == recipient else None)
     queued = 0
-    con.execute("begin transaction")
-    for recipient, alerts in sorted(by_recipient.items()):
-        alerts.sort(key=lambda a: (a["reminder"], SEVERITY_ORDER.get(a["severity"], 3), a["account_name"] or "",
-                                   a["headline"]))
-        is_leader = bool(leader) and recipient.lower() == leader.lower()
-        name = greet[recipient] or (_leader_name(con, leader) if is_leader else None)
-        queued += enqueue(con, _digest(recipient, name, alerts, as_of, is_leader))
-    if rows:
-        con.execute("update ops.alerts set notified_at = now(), last_notified_as_of = ?, "
-                    "notify_count = coalesce(notify_count, 0) + 1 where list_contains(?, alert_id)",
-                    [as_of, [r[0] for r in rows]])
-    con.execute("commit")
+    with transaction(con):
+        for recipient, alerts in sorted(by_recipient.items()):
+            alerts.sort(key=lambda a: (a["reminder"], SEVERITY_ORDER.get(a["severity"], 3), a["account_name"] or "",
+                                       a["headline"]))
+            is_leader = bool(leader) and recipient.lower() == leader.lower()
+            name = greet[recipient] or (person_name(con, leader, leader) if is_leader else None)
+            queued += enqueue(con, _digest(recipient, name, alerts, as_of, is_leader))
+        if rows:
+            con.execute("update ops.alerts set notified_at = now(), last_notified_as_of = ?, "
+                        "notify_count = coalesce(notify_count, 0) + 1 where list_contains(?, alert_id)",
+                        [as_of, [r[0] for r in rows]])
     return queued
 
 

@@ -18,354 +18,27 @@ suppressed after queuing (bounces).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
-from flows.config import AUTOMATIC_CAMPAIGNS, BulkCampaign, CampaignEmail, Config
-from flows.actions.sender import csm_senders, sender_address
-from flows.delivery.message import Message
-from flows.serve.links import unsubscribe_headers
-from flows.delivery.outbox import enqueue_many
-from flows.delivery.render import render
+from flows.actions._txn import built_as_of as last_build_as_of
+from flows.actions._txn import counts, transaction
+from flows.actions.campaign_queue import QueueResult, fill, filled, queue_pending, render_campaign, template_for
+from flows.actions.campaign_select import (EXCLUSION_ORDER, Selection, _automatic_candidates, _like, _schedule,
+                                           _select, audience_candidates, bulk_campaign, enabled_automatic)
+from flows.config import AUTOMATIC_CAMPAIGNS, Config
 
-PRIORITY = {"welcome": 0, "onboarding_sequence": 1, "pooled_reach_out": 2}  # bulk campaigns: 3
-EXCLUSION_ORDER = ("left", "unsubscribed", "no valid email", "suppressed", "not in CRM", "duplicate address",
-                   "already sent", "already scheduled", "cancelled earlier")
+# the modules this one fronts: callers keep importing from flows.actions.campaigns
+__all__ = ["AUTOMATIC_CAMPAIGNS", "EXCLUSION_ORDER", "CampaignError", "CampaignRunResult", "Preview", "QueueResult",
+           "Selection", "SendOutcome", "audience_candidates", "bulk_campaign", "campaign_names", "enabled_automatic",
+           "fill", "filled", "last_build_as_of", "list_campaigns", "preview", "progress_line", "queue_pending",
+           "reconcile_campaigns", "render_campaign", "send", "template_for", "_like"]
 
 
 class CampaignError(Exception):
     """A campaign name or state the user can fix (unknown name, no warehouse built yet)."""
-
-
-def fill(text: str, values: dict[str, str]) -> str:
-    """Replace {placeholder}s (validated in config) without str.format's brace rules."""
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
-
-
-def filled(template: CampaignEmail, contact_name: str | None, account_name: str,
-           owner_name: str) -> tuple[str, str]:
-    """(subject, body) with the placeholders filled in."""
-    values = {"contact_name": contact_name or "there", "account_name": account_name, "owner_name": owner_name}
-    return fill(template.subject, values), fill(template.body, values)
-
-
-def render_campaign(subject: str, body: str, as_of: date) -> tuple[str, str]:
-    """(text, html) of one campaign email; names are data, escaped in the HTML."""
-    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
-    return render("campaign_email", title=subject, as_of=as_of, paragraphs=paragraphs)
-
-
-# --- which campaigns exist --------------------------------------------------------------------
-
-def bulk_campaign(config: Config, name: str) -> BulkCampaign | None:
-    return next((c for c in config.campaigns.bulk if c.name == name), None)
-
-
-def enabled_automatic(config: Config) -> list[str]:
-    c = config.campaigns
-    on = {"welcome": c.welcome.enabled, "onboarding_sequence": c.onboarding_sequence.enabled
-          and bool(c.onboarding_sequence.steps), "pooled_reach_out": c.pooled_reach_out.enabled}
-    return [name for name in AUTOMATIC_CAMPAIGNS if on[name]]
-
-
-def template_for(config: Config, campaign: str, step: str) -> CampaignEmail | None:
-    """The subject/body a pending row is rendered with (None: no longer configured)."""
-    c = config.campaigns
-    if campaign == "welcome":
-        return c.welcome if c.welcome.enabled else None
-    if campaign == "pooled_reach_out":
-        return c.pooled_reach_out if c.pooled_reach_out.enabled else None
-    if campaign == "onboarding_sequence":
-        if not c.onboarding_sequence.enabled:
-            return None
-        return next((s for s in c.onboarding_sequence.steps if f"day_{s.day}" == step), None)
-    return bulk_campaign(config, campaign)
-
-
-# --- selection: who gets it, who is left out and why -----------------------------------------
-
-@dataclass
-class Selection:
-    """The outcome of choosing recipients: counts per campaign and per exclusion reason."""
-
-    eligible: Counter = field(default_factory=Counter)  # campaign -> contacts to schedule
-    excluded: Counter = field(default_factory=Counter)  # reason -> contacts left out
-    samples: list[str] = field(default_factory=list)    # a few eligible addresses
-
-    @property
-    def total_eligible(self) -> int:
-        return sum(self.eligible.values())
-
-
-_CLASSIFY = """
-create or replace temp table _campaign_selection as
-with candidates as ({candidates}),
-people as (
-    select cand.campaign, cand.step, cand.contact_id, cand.account_id, cand.reason,
-           c.contact_id is not null as known, lower(trim(c.email)) as email, c.name as to_name,
-           cast(c.left_at as date) as left_on, cast(c.unsubscribed_at as date) as unsubscribed_on
-    from candidates as cand
-    left join staging.stg_crm__contacts as c on c.contact_id = cand.contact_id
-),
-ledger_state as (  -- 3 queued, 2 pending, 1 cancelled: for this contact, or this address
-    select campaign, step, contact_id, email,
-           case status when 'queued' then 3 when 'pending' then 2 else 1 end as state
-    from ops.campaign_sends
-),
-seen as (  -- two equi-joins, not one join on "contact or address": hash joins at any size
-    select campaign, step, contact_id, max(state) as state from (
-        select p.campaign, p.step, p.contact_id, l.state from people as p
-        inner join ledger_state as l
-            on l.campaign = p.campaign and l.step = p.step and l.contact_id = p.contact_id
-        union all
-        select p.campaign, p.step, p.contact_id, l.state from people as p
-        inner join ledger_state as l on l.campaign = p.campaign and l.step = p.step and l.email = p.email
-    ) group by all
-),
-judged as (
-    select p.*,
-        case
-            when not p.known then 'not in CRM'
-            when p.left_on <= $as_of then 'left'
-            when p.unsubscribed_on <= $as_of then 'unsubscribed'
-            when p.email is null or not regexp_full_match(p.email, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+') then 'no valid email'
-            when s.email is not null then 'suppressed'
-            when seen.state = 3 then 'already sent'
-            when seen.state = 2 then 'already scheduled'
-            when seen.state = 1 then 'cancelled earlier'
-        end as excluded
-    from people as p
-    left join ops.suppressions as s on s.email = p.email
-    left join seen on seen.campaign = p.campaign and seen.step = p.step and seen.contact_id = p.contact_id
-)
-select * exclude (excluded),
-    case when excluded is null and row_number() over (
-            partition by campaign, step, email, excluded is null order by contact_id) > 1
-        then 'duplicate address' else excluded end as excluded
-from judged
-"""
-
-
-def _select(con: duckdb.DuckDBPyConnection, candidates: str, params: dict, as_of: date,
-            samples: int = 0) -> Selection:
-    """Classify candidate (campaign, step, contact_id, account_id, reason) rows into the temp
-    table _campaign_selection and count them."""
-    con.execute(_CLASSIFY.format(candidates=candidates), {**params, "as_of": as_of})
-    out = Selection()
-    for campaign, reason, n in con.execute(
-            "select campaign, excluded, count(*) from _campaign_selection group by all").fetchall():
-        if reason is None:
-            out.eligible[campaign] += n
-        else:
-            out.excluded[reason] += n
-    if samples:
-        out.samples = [r[0] for r in con.execute(
-            "select email from _campaign_selection where excluded is null order by email limit ?",
-            [samples]).fetchall()]
-    return out
-
-
-def _schedule(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
-    """Insert the eligible rows of _campaign_selection as pending sends."""
-    return con.execute(
-        "insert into ops.campaign_sends (campaign, step, contact_id, email, account_id, to_name, reason, "
-        "due_as_of, status, idempotency_key, created_at) "
-        "select campaign, step, contact_id, email, account_id, to_name, reason, $as_of, 'pending', "
-        "'campaign:' || campaign || ':' || step || ':' || contact_id, now() "
-        "from _campaign_selection where excluded is null",
-        {"as_of": as_of}).fetchone()[0]
-
-
-def _automatic_candidates(config: Config, campaign: str | None = None) -> tuple[str, dict]:
-    """Rows of actions.fct_campaign_targets that are due: a pooled account's period has to
-    have passed since its last reach-out."""
-    sql = ("select t.campaign, t.step, t.contact_id, t.account_id, t.reason "
-           "from actions.fct_campaign_targets as t "
-           "where list_contains($campaigns, t.campaign) "
-           "and not (t.campaign = 'pooled_reach_out' and exists ("
-           "  select 1 from ops.campaign_sends as l where l.campaign = 'pooled_reach_out' "
-           "  and l.account_id = t.account_id and l.status <> 'cancelled' and l.due_as_of > $period_start))")
-    names = enabled_automatic(config) if campaign is None else [campaign]
-    return sql, {"campaigns": names, "every": config.campaigns.pooled_reach_out.every_days}
-
-
-def _like(pattern: str) -> str:
-    """A role pattern with * wildcards as a LIKE pattern (case-insensitive via lower())."""
-    escaped = pattern.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%")
-
-
-def audience_candidates(campaign: BulkCampaign) -> tuple[str, dict]:
-    """Contacts of a bulk campaign's audience (every condition ANDed; churned accounts only when
-    the audience names phase churned)."""
-    a = campaign.audience
-    where, params = [], {"campaign": campaign.name}
-    if a.phases:
-        where.append("list_contains($phases, acc.journey_phase)")
-        params["phases"] = list(a.phases)
-    else:
-        where.append("coalesce(acc.journey_phase, '') <> 'churned'")
-    if a.segments:
-        where.append("list_contains($segments, acc.segment)")
-        params["segments"] = list(a.segments)
-    if a.roles:
-        ors = []
-        for i, role in enumerate(a.roles):
-            params[f"role{i}"] = _like(role)
-            ors.append(f"lower(coalesce(c.role, '')) like $role{i} escape '\\'")
-        where.append("(" + " or ".join(ors) + ")")
-    if a.champions_only:
-        where.append("coalesce(c.is_champion, false)")
-    if a.primary_only:
-        where.append("coalesce(c.is_primary, false)")
-    if a.paying_only:
-        where.append("acc.is_paying")
-    sql = ("select $campaign as campaign, 'once' as step, c.contact_id, c.account_id, "
-           "'audience: ' || coalesce(acc.segment, '?') || ', ' || coalesce(nullif(c.role, ''), 'no role') as reason "
-           "from staging.stg_crm__contacts as c "
-           "inner join marts.dim_accounts as acc on acc.account_id = c.account_id "
-           "where " + " and ".join(where))
-    return sql, params
-
-
-# --- the queue pass -------------------------------------------------------------------------
-
-@dataclass
-class QueueResult:
-    queued: dict[str, int] = field(default_factory=dict)     # campaign -> emails queued
-    cancelled: dict[str, int] = field(default_factory=dict)  # why -> pending rows cancelled
-    rate_limited: int = 0   # left pending: max_per_run reached
-    capped: int = 0         # left pending: the address had its campaign email for the day
-    pending: int = 0        # pending after the pass
-    window_closed: bool = False
-    window: str = ""
-
-    @property
-    def total_queued(self) -> int:
-        return sum(self.queued.values())
-
-
-_STALE = """
-select l.idempotency_key,
-    case
-        when c.contact_id is null then 'contact no longer in CRM'
-        when cast(c.left_at as date) <= $as_of then 'contact left'
-        when cast(c.unsubscribed_at as date) <= $as_of then 'unsubscribed'
-        when s.email is not null then 'suppressed'
-        when l.campaign = 'onboarding_sequence' and not exists (
-                select 1 from ops.account_phase_history as h
-                where h.account_id = l.account_id and h.exited_as_of is null and h.phase = 'onboarding'
-                    and h.entered_as_of <= l.due_as_of)
-            then 'account left onboarding'
-        when l.campaign = 'onboarding_sequence' and exists (
-                select 1 from ops.campaign_sends as later
-                where later.campaign = l.campaign and later.contact_id = l.contact_id
-                    and later.status <> 'cancelled'
-                    and try_cast(split_part(later.step, '_', 2) as integer) > try_cast(split_part(l.step, '_', 2) as integer))
-            then 'superseded by a later step'
-    end as note
-from ops.campaign_sends as l
-left join staging.stg_crm__contacts as c on c.contact_id = l.contact_id
-left join ops.suppressions as s on s.email = l.email
-where l.status = 'pending'
-"""
-
-
-def _cancel(con: duckdb.DuckDBPyConnection, keys_notes: list[tuple[str, str]]) -> Counter:
-    counts: Counter = Counter()
-    by_note: dict[str, list[str]] = {}
-    for key, note in keys_notes:
-        by_note.setdefault(note, []).append(key)
-    for note, keys in by_note.items():
-        con.execute("update ops.campaign_sends set status = 'cancelled', note = ? "
-                    "where status = 'pending' and list_contains(?, idempotency_key)", [note, keys])
-        counts[note] += len(keys)
-    return counts
-
-
-def queue_pending(con: duckdb.DuckDBPyConnection, config: Config, as_of: date,
-                  now: datetime | None = None) -> QueueResult:
-    """Queue pending campaign emails into the outbox (window, rate and per-address cap applied)."""
-    c = config.campaigns
-    now = now or datetime.now(timezone.utc)
-    out = QueueResult(window=c.send_window_utc.label())
-    cancelled: Counter = Counter()
-    stale = [(k, n) for k, n in con.execute(_STALE, {"as_of": as_of}).fetchall() if n]
-    cancelled.update(_cancel(con, stale))
-    known = set(enabled_automatic(config)) | {b.name for b in c.bulk}
-    gone = [(k, "campaign no longer configured") for k, camp in con.execute(
-        "select idempotency_key, campaign from ops.campaign_sends where status = 'pending'").fetchall()
-        if camp not in known]
-    cancelled.update(_cancel(con, gone))
-    if not c.send_window_utc.is_open(now.astimezone(timezone.utc).hour):
-        out.window_closed = True
-        out.cancelled = dict(cancelled)
-        out.pending = con.execute("select count(*) from ops.campaign_sends where status = 'pending'").fetchone()[0]
-        return out
-    rows = con.execute(
-        "select l.campaign, l.step, l.contact_id, l.email, l.to_name, l.account_id, l.idempotency_key, "
-        "d.account_name, d.owner_name "
-        "from ops.campaign_sends as l left join marts.dim_accounts as d on d.account_id = l.account_id "
-        "where l.status = 'pending' "
-        "order by case l.campaign when 'welcome' then 0 when 'onboarding_sequence' then 1 "
-        "  when 'pooled_reach_out' then 2 else 3 end, l.due_as_of, l.created_at, l.campaign, l.step, l.email"
-    ).fetchall()
-    today = Counter(dict(con.execute(
-        "select email, count(*) from ops.campaign_sends where status = 'queued' and queued_as_of = ? group by 1",
-        [as_of]).fetchall()))
-    messages: list[Message] = []
-    unconfigured: list[tuple[str, str]] = []
-    queued: Counter = Counter()
-    rendered: dict[tuple[str, str], tuple[str, str]] = {}
-    senders = csm_senders(con)
-    for campaign, step, _contact, email, to_name, account_id, key, account_name, owner_name in rows:
-        template = template_for(config, campaign, step)
-        if template is None:
-            unconfigured.append((key, "step no longer configured"))
-            continue
-        if len(messages) >= c.max_per_run:
-            out.rate_limited += 1
-            continue
-        if today[email] >= c.max_per_contact_per_day:
-            out.capped += 1
-            continue
-        today[email] += 1
-        csm_name, csm_email = senders.get(account_id, (None, None))
-        subject, body = filled(template, to_name, account_name or account_id or "your team",
-                               csm_name or owner_name or config.delivery.from_name)
-        if (subject, body) not in rendered:  # identical content renders once (and shares SendGrid requests)
-            rendered[(subject, body)] = render_campaign(subject, body, as_of)
-        text, html = rendered[(subject, body)]
-        messages.append(Message(key, f"campaign_{campaign}", email, subject, text, html, to_name,
-                                "marketing", as_of, headers=unsubscribe_headers(config, email),
-                                from_name=csm_name, reply_to=csm_email,
-                                from_email=sender_address(csm_email, config.delivery.csm_sender_domain)))
-        queued[campaign] += 1
-    cancelled.update(_cancel(con, unconfigured))
-    enqueue_many(con, messages)
-    if messages:
-        con.execute("update ops.campaign_sends set status = 'queued', queued_as_of = ? "
-                    "where status = 'pending' and list_contains(?, idempotency_key)",
-                    [as_of, [m.idempotency_key for m in messages]])
-    out.queued, out.cancelled = dict(queued), dict(cancelled)
-    out.pending = con.execute("select count(*) from ops.campaign_sends where status = 'pending'").fetchone()[0]
-    return out
-
-
-def _in_transaction(con: duckdb.DuckDBPyConnection, fn, *args):
-    con.execute("begin transaction")
-    try:
-        result = fn(*args)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-    return result
 
 
 # --- the daily reconcile ----------------------------------------------------------------------
@@ -394,17 +67,15 @@ def reconcile_campaigns(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
         result.skipped_backfill = True
         return result
 
-    def body() -> QueueResult:
-        sql, params = _automatic_candidates(config)
-        params["period_start"] = as_of - timedelta(days=params.pop("every"))
+    sql, params = _automatic_candidates(config)
+    params["period_start"] = as_of - timedelta(days=params.pop("every"))
+    with transaction(con):
         selection = _select(con, sql, params, as_of)
         _schedule(con, as_of)
-        result.scheduled = dict(selection.eligible)
-        result.excluded = {k: v for k, v in selection.excluded.items()
-                           if k not in ("already sent", "already scheduled", "cancelled earlier")}
-        return queue_pending(con, config, as_of, now)
-
-    q = _in_transaction(con, body)
+        q = queue_pending(con, config, as_of, now)
+    result.scheduled = dict(selection.eligible)
+    result.excluded = {k: v for k, v in selection.excluded.items()
+                       if k not in ("already sent", "already scheduled", "cancelled earlier")}
     result.queued, result.cancelled, result.rate_limited, result.capped = q.queued, q.cancelled, q.rate_limited, q.capped
     result.pending, result.window_closed = q.pending, q.window_closed
     return result
@@ -413,8 +84,7 @@ def reconcile_campaigns(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
 def progress_line(r: CampaignRunResult) -> str:
     if r.skipped_backfill:
         return "skipped: a later day is already scheduled"
-    scheduled = ", ".join(f"{k} {v}" for k, v in sorted(r.scheduled.items()))
-    queued = ", ".join(f"{k} {v}" for k, v in sorted(r.queued.items()))
+    scheduled, queued = counts(r.scheduled), counts(r.queued)
     excluded = ", ".join(f"{v} {k}" for k, v in sorted(r.excluded.items()))
     line = f"{sum(r.scheduled.values())} scheduled" + (f" ({scheduled})" if scheduled else "")
     if excluded:
@@ -437,13 +107,9 @@ def progress_line(r: CampaignRunResult) -> str:
 def _require_marts(con: duckdb.DuckDBPyConnection) -> None:
     have = {r[0] for r in con.execute(
         "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
-    missing = {"marts.dim_accounts", "staging.stg_crm__contacts", "actions.fct_campaign_targets"} - have
+    missing = {"marts.dim_accounts", "marts.dim_contacts", "actions.fct_campaign_targets"} - have
     if missing:
         raise CampaignError(f"the warehouse has no {', '.join(sorted(missing))} yet; run `steward run` first")
-
-
-def last_build_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    return con.execute("select max_by(as_of, finished_at) from ops.dbt_builds").fetchone()[0]
 
 
 def campaign_names(config: Config) -> list[str]:
@@ -504,15 +170,13 @@ def send(con: duckdb.DuckDBPyConnection, config: Config, name: str, as_of: date,
                             f"`steward campaign preview {name}`)")
     sql, params = _candidates_for(con, config, name, as_of)
 
-    def body() -> SendOutcome:
+    with transaction(con):
         selection = _select(con, sql, params, as_of)
         scheduled = _schedule(con, as_of)
         queue = queue_pending(con, config, as_of, now)
         waiting = con.execute("select count(*) from ops.campaign_sends where campaign = ? and status = 'pending'",
                               [name]).fetchone()[0]
-        return SendOutcome(scheduled, selection, queue, waiting)
-
-    return _in_transaction(con, body)
+    return SendOutcome(scheduled, selection, queue, waiting)
 
 
 def list_campaigns(con: duckdb.DuckDBPyConnection, config: Config) -> list[dict]:
@@ -546,3 +210,4 @@ def list_campaigns(con: duckdb.DuckDBPyConnection, config: Config) -> list[dict]
         sent, pending, cancelled, last = counts.get(row["name"], (0, 0, 0, None))
         row.update(sent=sent, pending=pending, cancelled=cancelled, last_queued=last)
     return rows
+

@@ -15,6 +15,8 @@ from datetime import date
 
 import duckdb
 
+from flows.actions._txn import transaction
+
 
 @dataclass(frozen=True)
 class Stay:
@@ -59,6 +61,23 @@ class PhaseRunResult:
     skipped_backfill: bool = False
 
 
+def apply_phase_plan(con: duckdb.DuckDBPyConnection, plan: PhasePlan, as_of: date) -> None:
+    """Write the plan to ops.account_phase_history (the caller holds the transaction)."""
+    if plan.move:
+        con.execute("update ops.account_phase_history set exited_as_of = ? "
+                    "where exited_as_of is null and list_contains(?, account_id)",
+                    [as_of, [a for a, _, _ in plan.move]])
+    if plan.redo:
+        con.executemany("update ops.account_phase_history set phase = ?, reason = ? "
+                        "where account_id = ? and exited_as_of is null",
+                        [[p, r, a] for a, p, r in plan.redo])
+    new_rows = plan.enter + plan.move
+    if new_rows:
+        con.executemany("insert into ops.account_phase_history (account_id, phase, entered_as_of, "
+                        "exited_as_of, reason, created_at) values (?, ?, ?, null, ?, now())",
+                        [[a, p, as_of, r] for a, p, r in new_rows])
+
+
 def reconcile_phases(con: duckdb.DuckDBPyConnection, as_of: date) -> PhaseRunResult:
     """Bring ops.account_phase_history in line with the target; one transaction."""
     latest = con.execute("select greatest(max(entered_as_of), max(exited_as_of)) "
@@ -71,25 +90,8 @@ def reconcile_phases(con: duckdb.DuckDBPyConnection, as_of: date) -> PhaseRunRes
         "select account_id, phase, entered_as_of, reason from ops.account_phase_history "
         "where exited_as_of is null").fetchall()}
     plan = plan_phase_changes(target, current, as_of)
-    con.execute("begin transaction")
-    try:
-        if plan.move:
-            con.execute("update ops.account_phase_history set exited_as_of = ? "
-                        "where exited_as_of is null and list_contains(?, account_id)",
-                        [as_of, [a for a, _, _ in plan.move]])
-        if plan.redo:
-            con.executemany("update ops.account_phase_history set phase = ?, reason = ? "
-                            "where account_id = ? and exited_as_of is null",
-                            [[p, r, a] for a, p, r in plan.redo])
-        new_rows = plan.enter + plan.move
-        if new_rows:
-            con.executemany("insert into ops.account_phase_history (account_id, phase, entered_as_of, "
-                            "exited_as_of, reason, created_at) values (?, ?, ?, null, ?, now())",
-                            [[a, p, as_of, r] for a, p, r in new_rows])
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+    with transaction(con):
+        apply_phase_plan(con, plan, as_of)
     changed = len(plan.move) + len(plan.redo)
     return PhaseRunResult(len(plan.enter), changed, len(target) - len(plan.enter) - changed,
                           dict(plan.transitions))

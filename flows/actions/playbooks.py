@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from flows.actions._txn import counts, transaction
 from flows.config import Config, Playbook
 from flows.actions.sender import csm_senders, sender_address
 from flows.delivery.message import Message
@@ -80,7 +81,7 @@ def _owners(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     for account_id, role, user_id in con.execute(
             "select account_id, role, user_id from ops.assignments where released_as_of is null").fetchall():
         out[(account_id, role)] = user_id
-    leader = con.execute("select min(user_id) from staging.stg_crm__team where role = 'csl' and active").fetchone()[0]
+    leader = con.execute("select min(user_id) from marts.dim_team where role = 'csl' and is_active").fetchone()[0]
     if leader:
         out[("*", "csl")] = leader
     return out
@@ -108,43 +109,65 @@ def reconcile_playbooks(con: duckdb.DuckDBPyConnection, config: Config, as_of: d
     owners = _owners(con)
     facts = {a: (seg, h, owner, name) for a, seg, h, owner, name in con.execute(
         "select account_id, segment, health_score, owner_csm_id, account_name from marts.dim_accounts").fetchall()}
-    closed: Counter = Counter()
-    con.execute("begin transaction")
-    try:
-        run_rows, task_rows = [], []
-        for pb_name, acct in sorted(to_start):
-            pb = books[pb_name]
-            rid = run_id(pb_name, acct, as_of)
-            held = is_held_out(pb, acct, as_of)
-            seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
-            run_rows.append((rid, pb_name, acct, as_of, "held_out" if held else "active", eligible[(pb_name, acct)],
-                             owner, seg, health))
-            if held:
-                result.held_out += 1
-                continue
-            result.started += 1
-            result.per_playbook[pb_name] = result.per_playbook.get(pb_name, 0) + 1
-            task_rows += _task_rows(pb, rid, acct, as_of, owners, account_name)
-        _bulk_insert(con, "ops.playbook_runs", ("run_id", "playbook", "account_id", "episode_start", "status",
-                                                "trigger_reason", "owner_id", "segment", "health_at_start"), run_rows)
-        _bulk_insert(con, "ops.tasks", ("task_id", "account_id", "owner_id", "title", "source", "source_ref",
-                                        "created_as_of", "due_date"), task_rows, extra="'open', now()",
-                     extra_columns=("status", "created_at"))
-        result.tasks_created = len(task_rows)
-        for key in sorted(ended):
-            rid, status, _ = open_eps[key]
-            con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
-            if status == "active" and "condition_cleared" in books.get(key[0], _ALL_EXITS).exit_when:
-                _close(con, rid, as_of, "exited", "condition cleared")
-                closed["condition cleared"] += 1
+    plan = plan_playbook_runs(to_start, ended, eligible, open_eps, books, facts, owners, as_of)
+    with transaction(con):
+        closed = apply_playbook_plan(con, plan, as_of)
         closed.update(_close_finished(con, books, as_of))
         result.emails_queued = _queue_emails(con, config, books, as_of, owners)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+    result.started, result.held_out = sum(plan.per_playbook.values()), plan.held_out
+    result.per_playbook, result.tasks_created = dict(plan.per_playbook), len(plan.task_rows)
     result.closed = dict(closed)
     return result
+
+
+@dataclass
+class PlaybookPlan:
+    run_rows: list[tuple] = field(default_factory=list)   # ops.playbook_runs rows of the episodes started
+    task_rows: list[tuple] = field(default_factory=list)  # ops.tasks rows of the started (not held-out) runs
+    end: list[str] = field(default_factory=list)          # run ids whose trigger episode ended
+    exit: list[str] = field(default_factory=list)         # of those, active runs that close (condition cleared)
+    held_out: int = 0
+    per_playbook: Counter = field(default_factory=Counter)  # runs started per playbook
+
+
+def plan_playbook_runs(to_start: set[tuple[str, str]], ended: set[tuple[str, str]],
+                       eligible: dict[tuple[str, str], str], open_eps: dict[tuple[str, str], tuple[str, str, date]],
+                       books: dict[str, Playbook], facts: dict[str, tuple], owners: dict, as_of: date) -> PlaybookPlan:
+    """Pure: the runs and tasks the new episodes start (a seeded share held out), and the runs
+    whose episode ended. facts: account -> (segment, health, CRM owner, name)."""
+    plan = PlaybookPlan()
+    for pb_name, acct in sorted(to_start):
+        pb = books[pb_name]
+        rid = run_id(pb_name, acct, as_of)
+        held = is_held_out(pb, acct, as_of)
+        seg, health, owner, account_name = facts.get(acct, (None, None, None, None))
+        plan.run_rows.append((rid, pb_name, acct, as_of, "held_out" if held else "active",
+                              eligible[(pb_name, acct)], owner, seg, health))
+        if held:
+            plan.held_out += 1
+            continue
+        plan.per_playbook[pb_name] += 1
+        plan.task_rows += _task_rows(pb, rid, acct, as_of, owners, account_name)
+    for key in sorted(ended):
+        rid, status, _ = open_eps[key]
+        plan.end.append(rid)
+        if status == "active" and "condition_cleared" in books.get(key[0], _ALL_EXITS).exit_when:
+            plan.exit.append(rid)
+    return plan
+
+
+def apply_playbook_plan(con: duckdb.DuckDBPyConnection, plan: PlaybookPlan, as_of: date) -> Counter:
+    """Write the plan (the caller holds the transaction); close reason -> runs closed."""
+    _bulk_insert(con, "ops.playbook_runs", ("run_id", "playbook", "account_id", "episode_start", "status",
+                                            "trigger_reason", "owner_id", "segment", "health_at_start"), plan.run_rows)
+    _bulk_insert(con, "ops.tasks", ("task_id", "account_id", "owner_id", "title", "source", "source_ref",
+                                    "created_as_of", "due_date"), plan.task_rows, extra="'open', now()",
+                 extra_columns=("status", "created_at"))
+    for rid in plan.end:
+        con.execute("update ops.playbook_runs set episode_ended_as_of = ? where run_id = ?", [as_of, rid])
+    for rid in plan.exit:
+        _close(con, rid, as_of, "exited", "condition cleared")
+    return Counter({"condition cleared": len(plan.exit)} if plan.exit else {})
 
 
 class _AllExits:
@@ -213,14 +236,13 @@ def _close_finished(con, books: dict[str, Playbook], as_of: date) -> Counter:
 def _recipients(con, step, account_id: str, owner_id: str | None, as_of: date) -> list[tuple[str, str | None]]:
     """(email, name) for an email step: the owner, or the account's current, subscribed contacts."""
     if step.to == "owner":
-        row = con.execute("select email, name from staging.stg_crm__team where user_id = ?", [owner_id]).fetchone()
+        row = con.execute("select email, name from marts.dim_team where user_id = ?", [owner_id]).fetchone()
         return [row] if row and row[0] else []
     where = {"primary_contact": "and is_primary", "champion": "and is_champion", "all_contacts": ""}[step.to]
+    # reachable: dim_contacts' rule at the build's as_of (the run's own)
     return con.execute(
-        "select email, name from staging.stg_crm__contacts where account_id = ? and email is not null "
-        "and (left_at is null or cast(left_at as date) > ?) "
-        f"and (unsubscribed_at is null or cast(unsubscribed_at as date) > ?) {where} order by email",
-        [account_id, as_of, as_of]).fetchall()
+        "select email, contact_name from marts.dim_contacts where account_id = ? and email is not null "
+        f"and is_reachable {where} order by email", [account_id]).fetchall()
 
 
 def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, owners: dict) -> int:
@@ -228,7 +250,7 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
     runs = con.execute("select r.run_id, r.playbook, r.account_id, r.episode_start, d.account_name "
                        "from ops.playbook_runs r left join marts.dim_accounts d using (account_id) "
                        "where r.status = 'active'").fetchall()
-    team = dict(con.execute("select user_id, name from staging.stg_crm__team").fetchall())
+    team = dict(con.execute("select user_id, name from marts.dim_team").fetchall())
     sent_steps = set(con.execute("select distinct split_part(idempotency_key, ':', 2), "
                                  "cast(split_part(idempotency_key, ':', 3) as integer) from ops.outbox "
                                  "where starts_with(idempotency_key, 'playbook:')").fetchall())
@@ -265,7 +287,7 @@ def _queue_emails(con, config: Config, books: dict[str, Playbook], as_of: date, 
 def progress_lines(result: PlaybookRunResult) -> str:
     if result.skipped_backfill:
         return "skipped: a later day is already recorded"
-    per = ", ".join(f"{k} {v}" for k, v in sorted(result.per_playbook.items()))
+    per = counts(result.per_playbook)
     closed = ", ".join(f"{v} {k}" for k, v in sorted(result.closed.items()))
     return (f"{result.started} run(s) started{f' ({per})' if per else ''}, {result.held_out} held out, "
             f"{result.tasks_created} task(s), {result.emails_queued} email(s) queued"

@@ -1,4 +1,5 @@
-"""Who customer email comes from: the account's CSM (name on From, address as Reply-To).
+"""Who email comes from and who it greets: the account's CSM (name on From, address as
+Reply-To) for customer email; a team member's name for internal digests.
 
 The CSM is the current csm assignment (ops.assignments, as alerts route), else the CRM owner
 (marts.dim_accounts); an account with neither keeps delivery.from_name and delivery.reply_to.
@@ -35,3 +36,22 @@ def csm_senders(con: duckdb.DuckDBPyConnection, account_id: str | None = None
     if not built:
         return {}
     return {acct: (name, email) for acct, name, email in con.execute(SQL, [account_id, account_id]).fetchall()}
+
+
+def person_name(con: duckdb.DuckDBPyConnection, email: str, leader_email: str | None = None) -> str | None:
+    """The name of the team member with this email; for the configured CS leader's address, the
+    team's one active CS leader. None when nobody matches (the greeting then has no name)."""
+    row = con.execute("select display_name from marts.dim_team where lower(email) = lower(?) limit 1",
+                      [email]).fetchone()
+    if row:
+        return row[0]
+    if leader_email and email.lower() == leader_email.lower():
+        leaders = con.execute("select display_name from marts.dim_team where role = 'csl' and is_active").fetchall()
+        if len(leaders) == 1:
+            return leaders[0][0]
+    return None
+
+
+def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """user_id -> the name every email shows for a team member (marts.dim_team.display_name)."""
+    return dict(con.execute("select user_id, display_name from marts.dim_team").fetchall())

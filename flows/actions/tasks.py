@@ -25,7 +25,7 @@ def list_tasks(con: duckdb.DuckDBPyConnection, status: str = "open", owner: str 
         raise TaskError(f"unknown status {status!r}; use open, done, cancelled or all")
     rows = con.execute(
         "select t.task_id, t.status, t.due_date, t.account_id, t.owner_id, t.title, t.source from ops.tasks t "
-        "left join staging.stg_crm__team m on m.user_id = t.owner_id "
+        "left join marts.dim_team m on m.user_id = t.owner_id "
         "where (? = 'all' or t.status = ?) and (? is null or t.owner_id = ? or lower(m.email) = lower(?)) "
         "and (? is null or t.account_id = ?) order by t.due_date, t.task_id",
         [status, status, owner, owner, owner, account_id, account_id]).fetchall()

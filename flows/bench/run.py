@@ -110,6 +110,8 @@ def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib
     server_start = server.wait()
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(REPO_ROOT),
            "PREFECT_API_URL": server.url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # the run signs email links (steward serve): a throwaway key for bench data, unless one is set
+    env.setdefault("STEWARD_SERVE_SECRET", "steward-bench-" + os.urandom(16).hex())
     try:
         return _bench(tier, root, out_dir, reuse, peer_mem_gib, progress, env, server_start)
     finally:

@@ -85,7 +85,8 @@ def gate(ws: Path, tier: str) -> dict:
 
 # The incremental usage and health chain (issue 5's "incremental vs full refresh" ratio is theirs).
 INCREMENTAL_CHAIN = ("stg_product__usage_events", "int_usage__user_feature_daily", "fct_usage_daily", "int_usage__user_daily",
-                     "int_health__input_facts", "int_health__account_days", "fct_account_usage_daily",
+                     "int_usage__feature_day_loads", "int_health__input_facts", "int_health__account_days",
+                     "int_usage__account_daily", "fct_account_usage_daily",
                      "int_health__signals_daily", "int_health__component_scores_daily",
                      "fct_account_health_daily")
 
@@ -97,6 +98,9 @@ def dbt_timings(ws: Path) -> dict:
     if not path.exists():
         return {}
     results = json.loads(path.read_text())
+    keep = ws / "run_results"  # each stage's own copy, for the note on where the time goes
+    keep.mkdir(exist_ok=True)
+    (keep / f"{results['args'].get('which', 'dbt')}-{len(list(keep.iterdir()))}.json").write_text(path.read_text())
     chain = [r["execution_time"] for r in results["results"]
              if r["unique_id"].startswith("model.") and r["unique_id"].rsplit(".", 1)[-1] in INCREMENTAL_CHAIN]
     return {"dbt_seconds": round(results["elapsed_time"], 2),
@@ -106,7 +110,13 @@ def dbt_timings(ws: Path) -> dict:
 def dbt_full(ws: Path, tier: str) -> dict:
     from flows.transform import dbt_build
 
-    r = dbt_build(_config(ws), AS_OF, full_refresh=True)
+    from flows.build_plan import record_full_build
+    from flows.warehouse import session
+
+    cfg = _config(ws)
+    r = dbt_build(cfg, AS_OF, full_refresh=True)
+    with session(cfg.path("warehouse")) as con:  # as the daily run records it: the next day starts from here
+        record_full_build(con, cfg, AS_OF)
     return {"models": r.models, "tests": r.tests, **dbt_timings(ws)}
 
 
@@ -130,9 +140,12 @@ def reconcile_deliver(ws: Path, tier: str) -> dict:
     from flows.warehouse import session
 
     cfg = _config(ws)
+    from flows.build_plan import record_run_end
+
     with session(cfg.path("warehouse")) as con:
         a = reconcile_alerts(con, AS_OF)
         d = drain(con, transport_for(cfg), 100_000)
+        record_run_end(con, cfg.paths.dbt_target / "manifest.json")  # the ops state the next day starts from
     return {"alerts_opened": a.opened, "emails": d.sent}
 
 
@@ -154,7 +167,8 @@ def incremental(ws: Path, tier: str) -> dict:
     with touch.open("a") as fh:
         fh.write(f"{BENCH_TOUCHPOINT}{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
     s = run_pipeline(_config(ws), NEXT)
-    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built, **dbt_timings(ws)}
+    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built,
+            "models_skipped": s.dbt.get("models_skipped"), **dbt_timings(ws)}
 
 
 def empty_day(ws: Path, tier: str) -> dict:
@@ -162,7 +176,10 @@ def empty_day(ws: Path, tier: str) -> dict:
     from flows.daily_run import run_pipeline
 
     s = run_pipeline(_config(ws), NEXT)
-    return {"rows_loaded": sum(s.rows_loaded.values()), **dbt_timings(ws)}
+    if not s.models_built:  # dbt did not run: run_results.json is the day before's
+        return {"rows_loaded": sum(s.rows_loaded.values()), "models": 0, "dbt_mode": s.dbt.get("mode"),
+                "dbt_seconds": 0.0, "chain_model_seconds": 0.0, "chain_models": 0}
+    return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built, **dbt_timings(ws)}
 
 
 def _first_account(ws: Path) -> str:

@@ -25,16 +25,8 @@ from flows.warehouse import apply_resources
 
 HORIZONS = (30, 60, 90)
 RANDOM_DRAWS = 200
-BILLING_CHURN_SQL = """
--- the day paid MRR drops to 0: a paid subscription ends and no other paid one covers that day
-with paid as (select account_id, start_date, end_date from intermediate.int_subscriptions__normalised
-              where mrr > 0)
-select distinct e.account_id, e.end_date as churn_date
-from paid e
-where e.end_date is not null
-  and not exists (select 1 from paid o where o.account_id = e.account_id
-                  and o.start_date <= e.end_date and (o.end_date is null or o.end_date > e.end_date))
-"""
+# the day paid MRR drops to 0, as dbt decides it (marts.fct_churn_events, beside fct_mrr)
+BILLING_CHURN_SQL = "select account_id, churn_date from marts.fct_churn_events"
 
 
 @dataclass

@@ -71,6 +71,11 @@ def _opt(name: str, dtype: str = "string", **kw) -> Column:
 ACCOUNT_FK = "accounts.account_id"
 BILLING_FK = "billing_customers.customer_id"
 PRODUCT_FK = "product_accounts.product_account_id"
+SUPPORT_FK = "support_organizations.organization_id"
+# a billing or product id a CRM record stores satisfies the reference even when no customer file lists it
+# (Amplitude exports no list of its groups): the crosswalk matches it by exact_id
+STORED_BILLING_ID = "accounts.billing_customer_id"
+STORED_PRODUCT_ID = "accounts.product_account_id"
 SEGMENTS = ("enterprise", "mid_market", "smb")
 CHANNELS = ("call", "email", "meeting", "qbr")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -138,7 +143,7 @@ TABLES: dict[str, Table] = {
             description="Billing subscriptions; amount is per billing interval, before discount.",
             columns=(
                 _c("subscription_id", severity="error"),
-                _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK,)),
+                _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK, STORED_BILLING_ID)),
                 _c("plan"), _c("billing_interval", allowed=("month", "year")),
                 _c("amount", "decimal", min=0, max=MAX_AMOUNT), _c("currency", max_length=3, pattern=(r"^[A-Za-z]{3}$", "a three-letter currency code such as USD")),
                 _c("seats", "integer", min=0, max=MAX_SEATS), _c("start_date", "date"),
@@ -152,7 +157,8 @@ TABLES: dict[str, Table] = {
             "invoices", "billing", "invoice_id",
             description="Invoices issued to accounts.",
             columns=(
-                _c("invoice_id"), _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK,)),
+                _c("invoice_id"),
+                _c("account_id", references=ACCOUNT_FK, also_references=(BILLING_FK, STORED_BILLING_ID)),
                 _c("issued_at", "date", not_future=True), _c("due_at", "date", not_before="issued_at"),
                 _opt("paid_at", "date", not_future=True), _c("amount", "decimal", min=0, max=MAX_AMOUNT),
                 _c("status", allowed=("paid", "open", "void", "uncollectible")),
@@ -162,7 +168,8 @@ TABLES: dict[str, Table] = {
             "usage_events", "product", "event_id", partitioned=True,
             description="Product usage events; the big table, as Parquet partitions by day.",
             columns=(
-                _c("event_id"), _c("account_id", references=ACCOUNT_FK, also_references=(PRODUCT_FK,)),
+                _c("event_id"),
+                _c("account_id", references=ACCOUNT_FK, also_references=(PRODUCT_FK, STORED_PRODUCT_ID)),
                 _opt("user_id"), _c("feature"), _c("occurred_at", "timestamp", not_future=True),
                 _c("quantity", "double", min=0, max=1_000_000),
             ),
@@ -171,7 +178,7 @@ TABLES: dict[str, Table] = {
             "support_tickets", "support", "ticket_id",
             description="Support tickets opened by accounts.",
             columns=(
-                _c("ticket_id"), _c("account_id", references=ACCOUNT_FK),
+                _c("ticket_id"), _c("account_id", references=ACCOUNT_FK, also_references=(SUPPORT_FK,)),
                 _c("opened_at", "timestamp", not_future=True),
                 _opt("closed_at", "timestamp", not_future=True, not_before="opened_at"),
                 _c("priority", allowed=PRIORITIES),
@@ -202,9 +209,15 @@ TABLES: dict[str, Table] = {
             columns=(_c("product_account_id"), _opt("name"), _opt("email"), _opt("domain")),
         ),
         Table(
+            "support_organizations", "support", "organization_id",
+            description="The support desk's organizations (Zendesk), when ticket ids are not CRM ids; "
+                        "crm_account_id is the CRM id the desk stores (Zendesk's external_id), if kept.",
+            columns=(_c("organization_id"), _opt("name"), _opt("email"), _opt("domain"), _opt("crm_account_id")),
+        ),
+        Table(
             "identity_overrides", "crm", "source_id",
             description="User decisions: this billing customer or product account is this CRM account.",
-            columns=(_c("system", allowed=("billing", "product")), _c("source_id"),
+            columns=(_c("system", allowed=("billing", "product", "support")), _c("source_id"),
                      _c("account_id", references=ACCOUNT_FK), _opt("note")),
         ),
     )
@@ -212,7 +225,7 @@ TABLES: dict[str, Table] = {
 
 
 # Identity resolution lives in other systems' exports (vendor presets), never in generated data.
-IDENTITY_TABLES = ("billing_customers", "product_accounts", "identity_overrides")
+IDENTITY_TABLES = ("billing_customers", "product_accounts", "support_organizations", "identity_overrides")
 IDENTITY_COLUMNS = {"accounts": ("billing_customer_id", "product_account_id", "domain")}
 
 

@@ -11,6 +11,7 @@ A vendor preset (Stripe, HubSpot, ...) is the same data: a file of `sources:` en
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from flows.config import SourceMapping
@@ -65,11 +66,11 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
             raise LandingError(f"{path}: column `{src}` not in the file{hint}, for mapping key "
                                f"sources.{table}.columns.{col}; file has: {', '.join(file_columns)}")
     renames = {src: col for col, src in m.columns.items() if src != col}
+    # the file's own column of a mapped name is set aside: the mapping named another source for it on
+    # purpose (Amplitude's event_id is per device; the preset takes uuid)
     clash = [col for col in renames.values() if col in have and col not in renames]
-    if clash:
-        raise LandingError(f"{path}: mapping key sources.{table}.columns.{clash[0]} renames a column onto "
-                           f"`{clash[0]}`, which the file already has; map that one away too or drop the rename")
-    sql = f"select * rename ({', '.join(f'{_q(s)} as {_q(c)}' for s, c in renames.items())}) from {reader}" \
+    exclude = f" exclude ({', '.join(_q(c) for c in clash)})" if clash else ""
+    sql = f"select *{exclude} rename ({', '.join(f'{_q(s)} as {_q(c)}' for s, c in renames.items())}) from {reader}" \
         if renames else f"select * from {reader}"
     after = {renames.get(c, c) for c in file_columns}
     for key, cols in (("values", m.values), ("date_formats", m.date_formats), ("cents", m.cents),
@@ -82,8 +83,10 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
         sql = _with_fallbacks(sql, path, table, m, after)
     replace = {}
     for col, pairs in m.values.items():
-        cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in pairs.items())
-        replace[col] = f"case trim({_as_text(_q(col))}) {cases} else {_as_text(_q(col))} end"
+        # ...and a contract value '' is an absent one (Zendesk's `offered`: a survey sent, no score)
+        cases = " ".join(f"when {_lit(a)} then {_lit(b) if b != '' else 'null'}" for a, b in pairs.items())
+        # an export value '' also stands for an absent one (JSON null), so a preset can name its default
+        replace[col] = f"case coalesce(trim({_as_text(_q(col))}), '') {cases} else {_as_text(_q(col))} end"
     for col, fmt in m.date_formats.items():
         # a value the format cannot parse is kept as it came, so the gate quarantines it with its text
         parsed = f"try_strptime(trim({_as_text(_q(col))}), {_lit(fmt)})"
@@ -97,6 +100,11 @@ def mapped_reader(table: str, path: Path, reader: str, file_columns: list[str]) 
         secs = f"try_cast(trim({_as_text(_q(col))}) as double)" + (" / 1000" if unit == "milliseconds" else "")
         replace[col] = f"coalesce(strftime(to_timestamp({secs}) at time zone 'UTC', {_lit(out_fmt)}), " \
                        f"nullif(trim({_as_text(_q(col))}), ''))"
+    # ids are text in the contract: a JSON export's numeric ids (Zendesk's) must join CRM ids as text
+    contract = TABLES[table]
+    for c in contract.columns:
+        if c.dtype == "string" and (c.name == contract.key or c.references) and c.name in after:
+            replace.setdefault(c.name, _as_text(_q(c.name)))
     constants = {c: v for c, v in m.constants.items()}
     replace.update({c: _lit(v) for c, v in constants.items() if c in after})
     if replace:
@@ -135,12 +143,33 @@ def _with_fallbacks(sql: str, path: Path, table: str, m: SourceMapping, after: s
     return f"select * replace ({fb}) from ({sql})"
 
 
+_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+
+
+def _root(src: str) -> str | None:
+    """The file column a nested source name starts from: `traits.website` -> traits, `domain_names[1]` ->
+    domain_names; None for a plain name."""
+    if "." not in src and not _INDEX.match(src):
+        return None
+    return _INDEX.sub(r"\1", src.split(".")[0])
+
+
+def _walk(src: str) -> str:
+    """`a.b[1].c` as DuckDB: struct fields by name, list items by position (1 is the first)."""
+    parts = []
+    for part in src.split("."):
+        m = _INDEX.match(part)
+        parts.append(f"{_q(m.group(1))}[{m.group(2)}]" if m else _q(part))
+    return ".".join(parts)
+
+
 def _with_paths(reader: str, file_columns: list[str], m: SourceMapping) -> tuple[str, list[str]]:
     """JSON exports nest fields (Segment's `properties.plan`, `traits.website`): a mapped source name
-    `a.b` that is not itself a column but walks into a struct column `a` becomes a column `a.b`."""
+    `a.b` that is not itself a column but walks into a struct column `a` becomes a column `a.b`; `a[1]`
+    is the first item of a list column `a` (Zendesk's `domain_names`)."""
     have = set(file_columns)
-    paths = [src for src in m.columns.values() if src not in have and "." in src and src.split(".")[0] in have]
-    cols = [f"{'.'.join(_q(p) for p in src.split('.'))} as {_q(src)}" for src in dict.fromkeys(paths)]
+    paths = [src for src in m.columns.values() if src not in have and _root(src) in have]
+    cols = [f"{_walk(src)} as {_q(src)}" for src in dict.fromkeys(paths)]
     # `optional`: an export column the file may lack (a custom CRM property) lands as an empty column
     empty = [m.columns[c] for c in m.optional if c in m.columns and m.columns[c] not in have | set(paths)]
     cols += [f"cast(null as varchar) as {_q(src)}" for src in dict.fromkeys(empty)]

@@ -99,9 +99,11 @@ def score_day(cfg: Config, as_of: date) -> ScoreResult:
 def retrain_flow(config_path: str | None = None, workspace: str | None = None) -> dict:
     """Weekly: retrain both models on the warehouse as the last daily run left it (a model that
     refuses, too few events, leaves the current one in place); the next daily run scores with it."""
+    from flows import environment
     from flows.config import load_config
 
     cfg = load_config(config_path, overrides={"paths": {"workspace": workspace}} if workspace else None)
+    environment.prepare(cfg, deployed=True)  # a worker's flow run: this is its entry point
     result = train_models(cfg)
     for target, why in result.refused.items():
         print(f"refused: {why}")

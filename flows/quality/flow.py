@@ -18,6 +18,9 @@ from flows.ingest.discover import Discovery, discover
 from flows.ingest.ledger import content_hash
 from flows.ingest.load import ensure_empty_tables, load_file
 from flows.quality.availability import Profile, feature_warnings, profile
+from flows.quality.freshness import declarations
+from flows.quality.freshness import evaluate as evaluate_freshness
+from flows.quality.freshness import reference_note as freshness_note
 from flows.quality.gate import GateResult, run_gate
 from flows.warehouse import connect, session
 
@@ -59,10 +62,12 @@ class CheckResult:
     found: Discovery
     profile: Profile | None = None
     identity: dict = field(default_factory=dict)  # crosswalk report (flows/identity.py), when there is one
+    freshness: list = field(default_factory=list)  # flows/quality/freshness.py, one per declared table
+    freshness_note: str = ""  # the day freshness was judged at, and why that day
 
 
 def check_landing(landing: Path, docs: Path | None = None, today: date | None = None,
-                  config: Config | None = None) -> GateResult | CheckResult:
+                  config: Config | None = None, as_of: date | None = None) -> GateResult | CheckResult:
     """Load a landing folder into a throwaway DuckDB file and gate it; the warehouse is untouched.
 
     With a config: its enumerations and `sources:` mappings apply, and the result also carries
@@ -83,6 +88,8 @@ def check_landing(landing: Path, docs: Path | None = None, today: date | None = 
             if config is None:
                 return gate
             result = CheckResult(gate, found, profile(con, config))
+            reference, result.freshness = evaluate_freshness(con, declarations(config.dbt.project_dir), as_of)
+            result.freshness_note = freshness_note(as_of, reference)
         finally:
             con.close()
         result.identity = identity_check(config, Path(tmp) / "check.duckdb", today)

@@ -8,7 +8,6 @@ context is slow; suites are cached per table and day).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -92,7 +91,6 @@ def expectation_for(rule: Rule):
 def context():
     """The process's ephemeral GX context, with a data docs site when docs_dir was set."""
     if _STATE["ctx"] is None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -48,9 +48,9 @@ def build(con: duckdb.DuckDBPyConnection, name: str, as_of: date, config: Config
     return out
 
 
-def write(content: ReportContent, folder: Path, recipient: str | None = None) -> Path:
+def write(content: ReportContent, folder: Path, recipient: str | None = None, rendered: tuple | None = None) -> Path:
     """Write the report as a self-contained HTML page (images inline) plus its text version."""
-    text, html, atts = content.render()
+    text, html, atts = rendered or content.render()
     folder.mkdir(parents=True, exist_ok=True)
     suffix = f"-{recipient.split('@')[0]}" if recipient else ""
     page = folder / f"{content.name}-{content.as_of}{suffix}.html"
@@ -59,8 +59,8 @@ def write(content: ReportContent, folder: Path, recipient: str | None = None) ->
     return page
 
 
-def to_message(content: ReportContent, recipient: str) -> Message:
-    text, html, atts = content.render()
+def to_message(content: ReportContent, recipient: str, rendered: tuple | None = None) -> Message:
+    text, html, atts = rendered or content.render()
     key = f"report:{content.name}:{content.as_of}:{recipient}"
     return Message(key, f"report_{content.name}", recipient, content.subject,
                    text, html, content.recipient_name, as_of=content.as_of, attachments=atts)
@@ -90,8 +90,15 @@ def run_report(config: Config, name: str, as_of: date, send: bool) -> ReportResu
             raise ReportError(f"the warehouse was last built for as_of {built}, not {as_of}; "
                               f"run `steward run --as-of {as_of}` first")
         pairs = build(con, name, as_of, config)
-        pages = sorted({str(write(c, folder, rcpt if name == "todo" else None)) for rcpt, c in pairs})
-        queued = sum(enqueue(con, to_message(c, rcpt)) for rcpt, c in pairs) if send else 0
+        rep.resize(len(pairs))
+        written, queued = set(), 0
+        for rcpt, c in pairs:  # rendered once for the page and the email (charts are the slow part)
+            rendered = c.render()
+            written.add(str(write(c, folder, rcpt if name == "todo" else None, rendered)))
+            if send:
+                queued += enqueue(con, to_message(c, rcpt, rendered))
+            rep.advance()
+        pages = sorted(written)
     rep.done(f"{len(pages)} page(s) in {folder}; {queued} email(s) queued")
     return ReportResult(name, pages, queued)
 
@@ -102,10 +109,12 @@ def report_flow(name: str, as_of: date | None = None, send: bool = True, config_
     """Build one scheduled report (renewals, nrr, revenue_spread, team, todo) and email it."""
     from prefect.runtime import flow_run
 
+    from flows import environment
     from flows.runlock import run_lock
 
     overrides = {"paths": {"workspace": workspace}} if workspace else None
     config = load_config(config_path, overrides=overrides)
+    environment.prepare(config, deployed=True)  # a worker's flow run: this is its entry point
     as_of = as_of or (flow_run.scheduled_start_time or datetime.now(timezone.utc)).date()
     with run_lock(config.path("workspace"), as_of, what="a report"):  # it writes ops.outbox: one writer
         result = run_report(config, name, as_of, send)

@@ -13,7 +13,7 @@ from flows.config import Config, ConfigError
 from flows.serve import tokens
 
 SECRET_ENV = "STEWARD_SERVE_SECRET"
-DEMO_MARKER = ".steward-demo"  # flows/cli.py writes it into `steward demo` workspaces
+DEMO_MARKER = ".steward-demo"  # flows/cli/demo.py writes it into `steward demo` workspaces
 # Public on purpose: a demo workspace's links work without setup. Never used outside a demo.
 DEMO_SECRET = "steward-demo-secret-not-for-production"
 DAY = 86400

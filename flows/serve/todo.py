@@ -6,14 +6,13 @@ which the report template shows as one block of buttons after the tables.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 
 from flows.config import Config
 from flows.serve import links
 
-DUE_WITHIN_DAYS = 7  # the to-do email lists tasks due in the next 7 days or overdue
 
 
 def add_buttons(con: duckdb.DuckDBPyConnection, config: Config, as_of: date, pairs: list) -> list:
@@ -25,10 +24,13 @@ def add_buttons(con: duckdb.DuckDBPyConnection, config: Config, as_of: date, pai
                           [recipient]).fetchone()
         if who is None:
             continue
+        # the tasks the email lists (marts.rpt_csm_todo: due within 7 days, created before as_of)
+        # that are Steward's own and still open, so a button can mark them done
         tasks = con.execute(
-            "select t.task_id, t.title, t.due_date from ops.tasks t where t.owner_id = ? and t.status = 'open' and not coalesce(t.shadow, false) "
-            "and t.created_as_of <= ? and t.due_date <= ? order by t.due_date, t.task_id",
-            [who[0], as_of, as_of + timedelta(days=DUE_WITHIN_DAYS)]).fetchall()
+            "select r.item_id, r.title, r.due_date from marts.rpt_csm_todo r "
+            "inner join ops.tasks t on t.task_id = r.item_id and t.status = 'open' "
+            "where r.item_kind = 'task' and r.owner_id = ? order by r.due_date, r.item_id",
+            [who[0]]).fetchall()
         content.actions = [(f"{title} (due {due:%-d %b})", [("Mark done", links.task_done_url(config, task_id))])
                            for task_id, title, due in tasks]
         content.actions.append(("All my alerts, tasks and accounts",

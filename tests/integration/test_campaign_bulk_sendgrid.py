@@ -21,30 +21,31 @@ def populate(path) -> None:
     contacts outside the audience: analysts at the same accounts and admins of SMB accounts."""
     con = connect(path)
     con.execute("""
-        create schema staging; create schema marts; create schema actions;
+        create schema marts; create schema actions;
         create table marts.dim_accounts as
         select 'E' || lpad(i::varchar, 4, '0') as account_id, 'Enterprise ' || i as account_name,
                'enterprise' as segment, 'adoption' as journey_phase, true as is_paying, 'Casey CSM' as owner_name
         from range(1000) t(i)
         union all
         select 'S' || lpad(i::varchar, 4, '0'), 'Small ' || i, 'smb', 'adoption', true, 'Robin CSM' from range(100) t(i);
-        create table staging.stg_crm__contacts as
+        create table marts.dim_contacts as
         select 'C' || lpad(i::varchar, 5, '0') as contact_id, 'E' || lpad((i // 10)::varchar, 4, '0') as account_id,
-               'admin' || i || '@customer' || (i // 10) || '.example' as email, 'Admin ' || i as name,
+               'admin' || i || '@customer' || (i // 10) || '.example' as email, 'Admin ' || i as contact_name,
                case when i % 2 = 0 then 'IT Admin' else 'Workspace administrator' end as role,
-               false as is_champion, i % 10 = 0 as is_primary, null::timestamp as left_at,
-               case when i % 100 < 3 then timestamp '2026-01-15 09:00:00' end as unsubscribed_at
+               false as is_champion, i % 10 = 0 as is_primary,
+               case when i % 100 < 3 then 'unsubscribed' end as unreachable_reason,
+               i % 100 >= 3 as is_reachable
         from range(10000) t(i)
         union all
         select 'N' || i, 'E' || lpad((i % 1000)::varchar, 4, '0'), 'analyst' || i || '@customer.example',
-               'Analyst ' || i, 'Analyst', false, false, null, null from range(500) t(i)
+               'Analyst ' || i, 'Analyst', false, false, null, true from range(500) t(i)
         union all
         select 'M' || i, 'S' || lpad((i % 100)::varchar, 4, '0'), 'smbadmin' || i || '@small.example',
-               'Small admin ' || i, 'IT Admin', false, true, null, null from range(200) t(i);
+               'Small admin ' || i, 'IT Admin', false, true, null, true from range(200) t(i);
         create table actions.fct_campaign_targets (campaign varchar, step varchar, account_id varchar,
                                                    contact_id varchar, reason varchar);
     """)
-    assert con.execute("select count(*) from staging.stg_crm__contacts where unsubscribed_at is not null "
+    assert con.execute("select count(*) from marts.dim_contacts where unreachable_reason = 'unsubscribed' "
                        "and account_id like 'E%'").fetchone()[0] == UNSUBSCRIBED
     con.close()
 

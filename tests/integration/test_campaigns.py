@@ -1,6 +1,6 @@
 """Campaign scheduling and queuing on a real DuckDB file.
 
-The tables the reconciler reads (staging contacts, dim_accounts, fct_campaign_targets) are filled
+The tables the reconciler reads (dim_contacts, dim_accounts, fct_campaign_targets) are filled
 directly in their dbt shapes, so each rule is tested on exactly the rows it needs; the dbt side
 is covered by fct_campaign_targets' unit tests and by test_campaigns_flow.py.
 """
@@ -23,8 +23,8 @@ CLOSED = datetime(2026, 6, 1, 22, tzinfo=timezone.utc)
 
 SHAPES = """
 create schema if not exists staging; create schema if not exists marts; create schema if not exists actions;
-create table staging.stg_crm__contacts (contact_id varchar, account_id varchar, email varchar, name varchar,
-    role varchar, is_champion boolean, is_primary boolean, left_at timestamp, unsubscribed_at timestamp);
+create table marts.dim_contacts (contact_id varchar, account_id varchar, email varchar, contact_name varchar,
+    role varchar, is_champion boolean, is_primary boolean, unreachable_reason varchar, is_reachable boolean);
 create table marts.dim_accounts (account_id varchar, account_name varchar, segment varchar, journey_phase varchar,
     is_paying boolean, owner_name varchar);
 create table actions.fct_campaign_targets (campaign varchar, step varchar, account_id varchar, contact_id varchar,
@@ -50,11 +50,11 @@ def account(con, account_id, name=None, segment="smb", phase="adoption", owner="
                 [account_id, name or f"Account {account_id}", segment, phase, owner])
 
 
-def contact(con, contact_id, account_id, email=None, role="IT Admin", primary=True, left=None, unsub=None,
-            name=None):
-    con.execute("insert into staging.stg_crm__contacts values (?, ?, ?, ?, ?, false, ?, ?, ?)",
+def contact(con, contact_id, account_id, email=None, role="IT Admin", primary=True, gone=None, name=None):
+    """A dim_contacts row; gone is its unreachable_reason at as_of (left, unsubscribed), decided in dbt."""
+    con.execute("insert into marts.dim_contacts values (?, ?, ?, ?, ?, false, ?, ?, ?)",
                 [contact_id, account_id, email or f"{contact_id}@example.com", name or contact_id.title(), role,
-                 primary, left, unsub])
+                 primary, gone, gone is None])
 
 
 def targets(con, rows):
@@ -94,9 +94,9 @@ def test_selection_leaves_out_who_must_not_get_it_and_preview_counts_what_send_q
     account(con, "X", phase="churned")
     for cid in ("ok1", "ok2"):
         contact(con, cid, "A")
-    contact(con, "later_leaver", "A", left=DAY + timedelta(days=3))     # still there at as_of
-    contact(con, "gone", "A", left=DAY - timedelta(days=1))
-    contact(con, "unsub", "A", unsub=DAY)
+    contact(con, "later_leaver", "A")     # leaves after as_of: reachable at as_of (dim_contacts' unit test)
+    contact(con, "gone", "A", gone="left")
+    contact(con, "unsub", "A", gone="unsubscribed")
     contact(con, "bounced", "A")
     suppress(con, "Bounced@example.com", "bounce", "sendgrid")
     contact(con, "broken", "A", email="not-an-address")
@@ -241,7 +241,8 @@ def test_waiting_emails_are_cancelled_when_the_contact_unsubscribes_or_the_campa
         contact(con, cid, "A")
     waits = send(con, cfg, "release", DAY, now=CLOSED)
     assert waits.queue.window_closed and waits.queue.pending == waits.waiting == 3
-    con.execute("update staging.stg_crm__contacts set unsubscribed_at = ? where contact_id = 'ana'", [DAY])
+    con.execute("update marts.dim_contacts set unreachable_reason = 'unsubscribed', is_reachable = false "
+                "where contact_id = 'ana'")
     suppress(con, "ben@example.com", "spam_report", "sendgrid")
     out = queue_pending(con, cfg, DAY, now=OPEN)
     assert out.queued == {"release": 1} and out.cancelled == {"unsubscribed": 1, "suppressed": 1}

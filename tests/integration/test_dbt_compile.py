@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,16 +22,15 @@ def test_every_model_compiles(tmp_path, target):
     if target == "spark":
         java_or_skip()
     from flows.config import load_config
-    from flows.transform import dbt_env, dbt_vars
+    from flows.transform import _dbt_env_flags, dbt_vars, profiles_dir
 
     cfg = load_config(overrides={"paths": {"workspace": str(tmp_path)}, "dbt": {"engine": target}}, environ={})
-    env = {**os.environ, **dbt_env(cfg)}
     out = tmp_path / "target"
     res = subprocess.run(
-        [str(DBT), "compile", "--target", target, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+        [str(DBT), "compile", "--project-dir", str(PROJECT), "--profiles-dir", str(profiles_dir(cfg)),
          "--target-path", str(out), "--vars", json.dumps(dbt_vars(cfg, GENERATED_AS_OF)),
-         "--select", "resource_type:model"],
-        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+         "--select", "resource_type:model", *_dbt_env_flags(cfg)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     compiled = [p for p in (out / "compiled" / "steward" / "models").rglob("*.sql")
                 if not any(part.endswith(".yml") for part in p.parts)]  # a model's data tests sit under its .yml

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from flows.transform import _dbt_flags, _with_vars, dbt_env
+from flows.transform import _dbt_flags, _with_vars
 from flows import warehouse
 from flows.config import ConfigError
 from flows.warehouse import apply_resources, connect, open_reader
@@ -48,8 +48,9 @@ def test_writer_reader_and_dbt_use_the_configured_settings(tmp_path, monkeypatch
     with open_reader(warehouse) as con:
         assert con.execute(SETTINGS).fetchone() == expected
 
-    for key, value in dbt_env(cfg).items():
-        monkeypatch.setenv(key, value)
+    for key in ("STEWARD_DUCKDB_PATH", "STEWARD_DBT_THREADS", "STEWARD_DUCKDB_MEMORY_LIMIT",
+                "STEWARD_DUCKDB_TEMP_DIRECTORY"):  # the profile dbt gets is written from the config, not env
+        monkeypatch.delenv(key, raising=False)
     res = dbtRunner().invoke(_with_vars(cfg, ["show", "--inline", SETTINGS + " as s"], GENERATED_AS_OF)
                              + _dbt_flags(cfg, quiet=True))
     assert res.success, res.exception

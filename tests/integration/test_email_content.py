@@ -159,7 +159,7 @@ def test_monthly_report_on_any_day_of_june_headlines_may(sent, as_of):
 def test_preview_emails_screenshots_every_kind_at_desktop_and_phone_width(sent, tmp_path):
     import matplotlib.image as mpimg
 
-    from flows.preview_emails import make_previews
+    from flows.cli.preview import make_previews
     from tests.support import browser
 
     browser.chromium()  # skips where no browser is installed, fails in CI

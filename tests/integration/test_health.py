@@ -117,3 +117,24 @@ def test_backtest_writes_the_table_and_beats_the_baselines(built):
         assert abs(auc[(h, "baseline_random")] - 0.5) < 0.05  # averaged over draws, not one lucky one
         assert auc[(h, "health_score")] > auc[(h, "baseline_random")] + 0.2
     assert auc[(60, "health_score")] >= 0.8
+
+
+def test_without_planted_truth_the_backtest_labels_are_the_churn_days_dbt_decides(built):
+    """No truth file (a real company): labels are marts.fct_churn_events, the day paid MRR hit 0."""
+    from flows.health.backtest import run_backtest
+
+    result = run_backtest(built.path("warehouse"), None, 40)
+    assert result.label_source.startswith("billing")
+    labels = _sorted(q(built, "select account_id, churn_date from backtest.churn_labels"))
+    events = _sorted(q(built, "select account_id, churn_date from marts.fct_churn_events"))
+    assert len(labels) > 0 and labels.equals(events)
+    # the generator's planted churn dates by as_of are exactly such days, and each lies in a churn month of fct_mrr
+    truth = pd.read_csv(built.path("truth") / "accounts.csv", usecols=["account_id", "churn_date"], dtype=str).dropna()
+    truth["churn_date"] = pd.to_datetime(truth["churn_date"]).dt.date
+    truth = truth[truth["churn_date"] <= AS_OF]
+    days = set(zip(events["account_id"], pd.to_datetime(events["churn_date"]).dt.date))
+    assert len(truth) > 0 and set(zip(truth["account_id"], truth["churn_date"])) <= days
+    months = q(built, """select count(*) as n from marts.fct_churn_events e where not exists (
+                           select 1 from marts.fct_mrr m where m.account_id = e.account_id and m.movement = 'churn'
+                             and m.month = date_trunc('month', e.churn_date))""")
+    assert months["n"][0] == 0

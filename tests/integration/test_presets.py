@@ -131,3 +131,38 @@ def test_check_lists_ambiguous_and_unmatched_records(built, tmp_path):
                                               "rule": "company_name"}]
     assert [u["source_id"] for u in ident["billing"]["unmatched"]] == ["cus_PxHool05"]
     assert [u["source_id"] for u in ident["product"]["unmatched"]] == ["ws_zeta"]
+
+
+def test_hubspot_contacts_and_tasks_reach_staging(built):
+    ws = built["ws"]
+    assert _query(ws, "select contact_id, account_id, name, role from staging.stg_crm__contacts order by 1") == [
+        ("5101", "1001", "Wile", "Head of Ops"), ("5102", "1002", "Hank", None)]
+    # hs_timestamp 1773997200000 ms = 2026-03-20 09:00 UTC; the completed task's date likewise from ms
+    tasks = _query(ws, "select task_id, account_id, cast(due_at as varchar), cast(completed_at as varchar), source "
+                       "from staging.stg_crm__tasks order by 1")
+    assert tasks == [("8801", "1001", "2026-03-20 09:00:00", None, "hubspot"),
+                     ("8802", "1002", "2026-03-01 09:00:00", "2026-03-02 15:00:00", "hubspot")]
+
+
+def test_identity_data_tests_catch_a_merge_and_a_duplicate(built, tmp_path):
+    """The crosswalk's data tests fail when a record two CRM accounts claim is attached to one by a rule,
+    and when a source id has two rows (run on a tampered copy of the built warehouse)."""
+    from flows.transform import DbtBuildError, run_dbt
+    from tests.conftest import make_config
+
+    ws = tmp_path / "ws"
+    shutil.copytree(built["ws"], ws, ignore=shutil.ignore_patterns("landing", "analyst", "outbox", "quality"))
+    con = duckdb.connect(str(ws / "warehouse.duckdb"))
+    try:
+        con.execute("update marts.dim_identity_crosswalk set account_id = '1005', match_rule = 'company_name', "
+                    "match_status = 'matched' where source_id = 'cus_PxUmbr04'")
+        con.execute("insert into marts.dim_identity_crosswalk select * from marts.dim_identity_crosswalk "
+                    "where source_id = 'cus_PxAcme01'")
+    finally:
+        con.close()
+    with pytest.raises(DbtBuildError) as failed:
+        run_dbt(make_config(ws), ["test", "--select", "dim_identity_crosswalk", "--exclude-resource-type", "unit_test"],
+                AS_OF)
+    message = str(failed.value)
+    assert "test assert_no_account_merged_from_two_crm_records: Got 1 result" in message, message
+    assert "test unique_dim_identity_crosswalk_" in message, message

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -157,9 +157,29 @@ def test_acknowledge_an_alert_from_a_digest_button(served, page, state):
     assert again.status_code == 409 and "This link was already used" in again.text
 
 
+def _a_task_from_yesterday(copy: Path) -> None:
+    """The generated workspace is one run, so every Steward task was created on as_of and the to-do
+    (marts.rpt_csm_todo: tasks created before as_of) lists none; move one open task a day back and
+    list it, as the next day's build would."""
+    with duckdb.connect(str(copy)) as con:
+        as_of = con.execute("select max(as_of) from ops.dbt_builds").fetchone()[0]
+        task_id, owner = con.execute(
+            "select t.task_id, t.owner_id from ops.tasks t inner join marts.dim_team m on m.user_id = t.owner_id "
+            "where t.status = 'open' and m.role = 'csm' and m.is_active and t.due_date <= ? "
+            "order by t.due_date, t.task_id limit 1", [as_of + timedelta(days=7)]).fetchone()
+        con.execute("update ops.tasks set created_as_of = ? where task_id = ?", [as_of - timedelta(days=1), task_id])
+        con.execute("""insert into marts.rpt_csm_todo by name
+                       select 'task' as item_kind, t.task_id as item_id, t.owner_id, t.account_id, t.title, t.source,
+                              t.due_date, case when t.due_date < ? then 'overdue' when t.due_date = ? then 'due_today'
+                              else 'due_soon' end as status
+                       from ops.tasks t where t.task_id = ?""", [as_of, as_of, task_id])
+        assert owner
+
+
 def test_mark_a_task_done_from_the_todo_email(served, page, state):
     from flows.reports.flow import build
 
+    _a_task_from_yesterday(analyst_copy_path(served["ws"] / "warehouse.duckdb"))
     with duckdb.connect(str(analyst_copy_path(served["ws"] / "warehouse.duckdb")), read_only=True) as con:
         as_of = con.execute("select max(as_of) from ops.dbt_builds").fetchone()[0]
         pairs = [(r, c) for r, c in build(con, "todo", as_of, served["cfg"]) if len(c.actions) > 1]

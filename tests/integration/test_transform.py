@@ -104,7 +104,8 @@ def test_a_build_runs_dbt_unit_tests_only_when_configured(ingested, unit_tests):
     cfg = ingested(dbt={"unit_tests": unit_tests})
     result = dbt_build(cfg, AS_OF, select="staging int_subscriptions__normalised")
     assert result.models >= 11 and not result.failures
-    assert result.unit_tests == (3 if unit_tests else 0)  # int_subscriptions__normalised two, stg_identity__crosswalk one
+    # int_subscriptions__normalised two, stg_identity__crosswalk one, stg_ops__survey_invitations one
+    assert result.unit_tests == (4 if unit_tests else 0)
 
 
 def defined_unit_tests() -> set[str]:

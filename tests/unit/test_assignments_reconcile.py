@@ -14,7 +14,7 @@ from flows.warehouse import connect
 from tests.conftest import make_config
 
 MARTS = """
-create schema if not exists actions; create schema if not exists marts; create schema if not exists staging;
+create schema if not exists actions; create schema if not exists marts;
 create or replace table actions.fct_account_roles_required (account_id varchar, role varchar, rule varchar,
     reason varchar, assign_to varchar, account_name varchar, segment varchar, phase varchar, lifecycle varchar,
     crm_owner_id varchar, current_arr decimal(18, 2), last_touchpoint_date date);
@@ -22,7 +22,7 @@ create or replace table actions.fct_ownership_candidates (segment varchar, role 
     name varchar, capacity bigint, basis varchar);
 create or replace table actions.fct_account_phase_target (account_id varchar, phase varchar);
 create or replace table marts.dim_accounts (account_id varchar, segment varchar);
-create or replace table staging.stg_crm__team (user_id varchar, role varchar, active boolean);
+create or replace table marts.dim_team (user_id varchar, role varchar, is_active boolean);
 """
 
 
@@ -35,7 +35,7 @@ def set_marts(con, needs, team, phases):
                     [account, role, f"{role} needed", f"pool:{segment}" if role == "pool" else None,
                      f"Acct {account}", segment, crm, touched])
     for user, role, capacity, active in team:
-        con.execute("insert into staging.stg_crm__team values (?, ?, ?)", [user, role, active])
+        con.execute("insert into marts.dim_team values (?, ?, ?)", [user, role, active])
         if active:
             for segment in ("mid_market", "smb"):
                 con.execute("insert into actions.fct_ownership_candidates values (?, ?, ?, ?, ?, 'role')",

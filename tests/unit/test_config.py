@@ -64,18 +64,6 @@ def test_missing_file_and_bad_yaml_are_clear(tmp_path):
         load_config(bad, environ={})
 
 
-def test_every_dbt_var_default_matches_the_config_default():
-    """dbt run by hand (no --vars) computes what `steward run` computes with the default steward.yml."""
-    import yaml
-
-    from flows.config import REPO_ROOT, load_config
-
-    project_vars = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
-    dbt_vars = load_config(environ={}).dbt_vars()
-    dbt_vars.pop("playbooks")  # shipped in steward.yml as examples, not code defaults (dbt default: none)
-    assert {k: project_vars.get(k) for k in dbt_vars} == dbt_vars
-
-
 def test_an_alert_rule_setting_is_validated_and_reaches_dbt():
     from flows.config import ConfigError, load_config
 

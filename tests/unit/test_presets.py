@@ -4,6 +4,7 @@ vendor exports need (epochs, optional columns, fallbacks, nested JSON paths) on 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -21,8 +22,8 @@ def _config(tmp_path, sources):
 def test_shipped_presets_validate_against_the_contract(tmp_path):
     assert {"stripe", "hubspot", "segment"} <= set(available())
     cfg = _config(tmp_path, {"billing": "stripe", "crm": "hubspot", "product": "segment"})
-    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "tasks", "usage_events",
-                                "product_accounts"}
+    assert set(cfg.sources) == {"billing_customers", "subscriptions", "invoices", "accounts", "contacts", "tasks",
+                                "usage_events", "product_accounts"}
     assert cfg.sources["subscriptions"].cents == ["amount"]
     assert cfg.sources["subscriptions"].epochs["renewal_date"] == "seconds"
 
@@ -115,3 +116,32 @@ def test_hubspot_tasks_due_time_in_milliseconds_or_iso(tmp_path):
     assert [(r["task_id"], r["due_at"], r["source"]) for r in rows] == [
         ("901", "2026-03-20 09:46:40", "hubspot"), ("902", "2026-03-20T09:00:00.000Z", "hubspot")]
     assert rows[0]["completed_at"] is None
+
+
+def test_zendesk_ticket_rating_priority_and_organization_domain(tmp_path):
+    tickets = tmp_path / "tickets.jsonl"
+    rows = [{"id": 7, "organization_id": 360001, "created_at": "2026-03-01T10:00:00Z", "priority": None,
+             "status": "solved", "satisfaction_rating": {"score": "good", "id": 1},
+             "metric_set": {"solved_at": "2026-03-02T08:00:00Z"}},
+            {"id": 8, "organization_id": 360002, "created_at": "2026-03-03T10:00:00Z", "priority": "urgent",
+             "status": "open", "satisfaction_rating": {"score": "offered"}, "metric_set": {"solved_at": None}}]
+    tickets.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    got = _read(tmp_path, "support_tickets", {"support": "zendesk"}, tickets)
+    # numeric Zendesk ids become text; no priority -> the preset's default; good = 5, offered = unknown
+    assert [(r["ticket_id"], r["account_id"], r["priority"], r["csat"], r["closed_at"]) for r in got] == [
+        ("7", "360001", "normal", "5", datetime(2026, 3, 2, 8, 0)), ("8", "360002", "urgent", None, None)]
+    orgs = tmp_path / "organizations.jsonl"
+    orgs.write_text(json.dumps({"id": 360001, "name": "Acme", "domain_names": ["acme.com", "acme.de"],
+                                "external_id": "A-1"}) + "\n")
+    org = _read(tmp_path, "support_organizations", {"support": "zendesk"}, orgs)[0]
+    assert (org["organization_id"], org["domain"], org["crm_account_id"]) == ("360001", "acme.com", "A-1")
+
+
+def test_amplitude_event_takes_uuid_over_its_own_event_id(tmp_path):
+    path = tmp_path / "187520_2026-03-02_9#0.json"
+    path.write_text(json.dumps({"event_id": 3, "uuid": "6f1c-1", "event_type": "Report Exported",
+                                "event_time": "2026-03-02 09:15:00.123000", "user_id": "u1",
+                                "groups": {"company": "acme"}}) + "\n")
+    row = _read(tmp_path, "usage_events", {"product": "amplitude"}, path)[0]
+    assert (row["event_id"], row["account_id"], row["feature"], row["quantity"]) == (
+        "6f1c-1", "acme", "Report Exported", "1")

@@ -8,12 +8,11 @@ from flows.config import REPO_ROOT, ConfigError, load_config
 
 def test_policies_reach_dbt_as_vars_with_the_documented_defaults():
     dbt_vars = load_config(environ={}).dbt_vars()
-    project_vars = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
     revenue = {k: v for k, v in dbt_vars.items() if k.startswith("revenue_")}
     assert revenue["revenue_discounts"] == "apply" and revenue["revenue_trials"] == "exclude"
     assert revenue["revenue_past_due_churn_after_days"] is None
-    # dbt_project.yml defaults equal the config defaults, so dbt run by hand gives the same numbers
-    assert {k: project_vars[k] for k in revenue} == revenue
+    # dbt_project.yml holds no defaults of its own (tests/unit/test_dbt_vars.py): these are the ones dbt gets
+    assert "vars" not in yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
 
 
 def test_an_unknown_policy_value_names_the_key():

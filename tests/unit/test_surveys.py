@@ -1,7 +1,7 @@
 """Survey links, invitation emails, the import file's validation and the cadence rules (no dbt)."""
 
 import csv
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -11,7 +11,6 @@ from flows.actions.surveys import (
 from flows.config import ConfigError, load_config
 from flows.warehouse import connect
 
-NOW = datetime(2026, 7, 1, 12, 0)
 TOKENS = {"nps": "tokNPS_aaaaaaaaaaaaaaaaaaaa", "onb": "tokONB_bbbbbbbbbbbbbbbbbbbb", "old": "tokOLD_cccccccccccccccccccc"}
 
 
@@ -70,7 +69,7 @@ def test_good_file_becomes_one_contract_file_the_landing_discovers(con, tmp_path
         (TOKENS["nps"], "9", 'Great, but "exports"\nare slow', "2026-06-02T10:00:00+02:00"),
         (f" {TOKENS['onb']} ", "4.0", "", "2026-06-21"),
     ])
-    result = import_responses(con, landing, src, now=NOW)
+    result = import_responses(con, landing, src)
     assert (result.written, result.already, result.by_survey) == (2, 0, {"nps": 1, "onboarding": 1})
     with result.path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -79,11 +78,11 @@ def test_good_file_becomes_one_contract_file_the_landing_discovers(con, tmp_path
                        "comment": 'Great, but "exports"\nare slow', "responded_at": "2026-06-02 08:00:00"}
     assert rows[1]["survey"] == "onboarding" and rows[1]["score"] == "4" and rows[1]["responded_at"] == "2026-06-21 00:00:00"
     assert discover(landing).files["survey_responses"] == [result.path]
-    again = import_responses(con, landing, src, now=NOW)
+    again = import_responses(con, landing, src)
     assert (again.written, again.already, again.path) == (0, 2, None)
     # an invitation answered (recorded by a run) is skipped as well
     con.execute("update ops.survey_invitations set response_id = 'R9' where invitation_id = 'si_old'")
-    third = import_responses(con, landing, _file(tmp_path / "old.csv", [(TOKENS["old"], "3", "", "2026-06-01")]), now=NOW)
+    third = import_responses(con, landing, _file(tmp_path / "old.csv", [(TOKENS["old"], "3", "", "2026-06-01")]))
     assert (third.written, third.already) == (0, 1)
 
 
@@ -97,7 +96,7 @@ def test_every_problem_names_file_row_and_column_and_nothing_is_written(con, tmp
         (TOKENS["old"], "7.5", "", "06/02/2026"),
     ])
     with pytest.raises(SurveyError) as err:
-        import_responses(con, tmp_path / "landing", src, now=NOW)
+        import_responses(con, tmp_path / "landing", src)
     msg = str(err.value)
     assert f"{src}: 7 problem(s); nothing imported" in msg
     for line in ("row 1 column token: is empty",
@@ -112,22 +111,23 @@ def test_every_problem_names_file_row_and_column_and_nothing_is_written(con, tmp
     dates = _file(tmp_path / "dates.csv", [(TOKENS["nps"], "5", "", "2026-05-31 23:00"),
                                            (TOKENS["onb"], "5", "", "2026-07-02")])
     with pytest.raises(SurveyError) as err:
-        import_responses(con, tmp_path / "landing", dates, now=NOW)
+        import_responses(con, tmp_path / "landing", dates)
     assert "row 1 column responded_at: 2026-05-31 23:00 is before the invitation was sent (2026-06-01)" in str(err.value)
-    assert "row 2 column responded_at: 2026-07-02 is in the future" in str(err.value)
+    # a date after the run's as_of is the landing contract's rule (not_future), checked by the gate on ingest
+    assert "1 problem(s)" in str(err.value) and "2026-07-02" not in str(err.value)
 
 
 def test_file_level_problems_are_one_clear_line(con, tmp_path):
     typo = _file(tmp_path / "typo.csv", [], header=("tokn", "score", "answered_at"))
     with pytest.raises(SurveyError, match=r"missing required column\(s\) `token` \(did you mean `tokn`\?\), "
                                           r"`responded_at`; file has: tokn, score, answered_at"):
-        import_responses(con, tmp_path, typo, now=NOW)
+        import_responses(con, tmp_path, typo)
     latin = tmp_path / "latin.csv"
     latin.write_bytes("token,score,comment,responded_at\nx,5,très bien,2026-06-02\n".encode("latin-1"))
     with pytest.raises(SurveyError, match=r"not UTF-8: byte 0xe8 at offset \d+ \(line 2\)"):
-        import_responses(con, tmp_path, latin, now=NOW)
+        import_responses(con, tmp_path, latin)
     with pytest.raises(SurveyError, match="no such file"):
-        import_responses(con, tmp_path, tmp_path / "missing.csv", now=NOW)
+        import_responses(con, tmp_path, tmp_path / "missing.csv")
 
 
 def test_cadence_gap_and_suppression_rules(con):

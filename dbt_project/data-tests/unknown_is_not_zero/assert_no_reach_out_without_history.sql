@@ -7,4 +7,4 @@ inner join {{ ref('dim_accounts') }} as accounts on targets.account_id = account
 where targets.campaign = 'pooled_reach_out'
     and (accounts.first_paid_date is null
          or {{ dbt.datediff('accounts.first_paid_date', as_of_date(), 'day') }}
-            < {{ [var('health_min_history_days', 30), pooled['every_days']] | max }})
+            < {{ [var('health_min_history_days'), pooled['every_days']] | max }})

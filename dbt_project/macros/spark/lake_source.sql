@@ -5,7 +5,7 @@
 {% macro source(source_name, table_name) -%}
     {%- set rel = builtins.source(source_name, table_name) -%}
     {%- if target.type == 'spark' and rel.schema in ('raw', 'ops') -%}
-        {%- do return("parquet.`" ~ env_var('STEWARD_LAKE_URI', '../.steward/lake') ~ '/' ~ rel.schema ~ '/'
+        {%- do return("parquet.`" ~ var('lake_uri') ~ '/' ~ rel.schema ~ '/'
                       ~ rel.identifier ~ "`") -%}
     {%- endif -%}
     {%- do return(rel) -%}

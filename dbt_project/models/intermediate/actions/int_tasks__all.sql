@@ -21,7 +21,7 @@ steward as (
         due_date,
         case when status = 'done' then completed_as_of end as completed_date,
         source
-    from {{ source('ops', 'tasks') }}
+    from {{ ref('stg_ops__tasks') }}
     where status <> 'cancelled'
         -- a shadow run's tasks were never given to anyone: no to-do, no task alert after going live
         and not coalesce(shadow, false)

@@ -4,10 +4,10 @@
 {{ health_incremental_config() }}
 -- depends_on: {{ ref('int_health__input_facts') }}
 -- depends_on: {{ ref('int_subscriptions__normalised') }}
--- depends_on: {{ ref('fct_usage_daily') }}
+-- depends_on: {{ ref('int_usage__feature_day_loads') }}
 
 with usage as (
-    select * from {{ ref('fct_account_usage_daily') }}
+    select * from {{ ref('int_usage__account_daily') }}
 ),
 
 signals as (

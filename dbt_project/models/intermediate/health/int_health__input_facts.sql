@@ -2,7 +2,6 @@
 -- incremental run can tell which accounts' inputs changed (macro health_recompute_scope).
 -- effective_date is the first day a fact can change; null for facts that reach every day of the
 -- account (paid subscriptions shape the spine, champions and segment apply to all days).
-{{ config(materialized='table') }}
 
 with subscriptions as (
     select * from {{ ref('int_subscriptions__normalised') }}

@@ -1,12 +1,15 @@
 -- One row per account, user (null: account-level events), feature and day: the only model that
 -- reads the raw events. fct_usage_daily and int_usage__user_daily aggregate this table, so the
 -- events are scanned and deduplicated once per run, not once per model. Incremental like them.
+-- Tagged as_of_cutoff: as_of only bounds which events count (a daily run skips it when no usage
+-- is new: flows/build_plan.py).
 {{ config(
     materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',
     pre_hook="{{ drop_usage_after_as_of() }}",
+    tags=['as_of_cutoff'],
 ) }}
 
 with {{ usage_events_to_process() }}

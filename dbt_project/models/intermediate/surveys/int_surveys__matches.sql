@@ -11,8 +11,7 @@ with invitations as (
         contact_id,
         sent_as_of,
         lead(sent_as_of) over (partition by contact_id, kind order by sent_as_of, invitation_id) as next_sent_as_of
-    from {{ source('ops', 'survey_invitations') }}
-    where sent_as_of <= {{ as_of_date() }}
+    from {{ ref('stg_ops__survey_invitations') }}
 ),
 
 responses as (

@@ -31,7 +31,7 @@ settings as (
 -- the CRM owner; pooled accounts (a pool owns them) fall back to the CRM owner or the catch-all
 assigned as (
     select assignments.account_id, assignments.user_id, team.email
-    from {{ source('ops', 'assignments') }} as assignments
+    from {{ ref('stg_ops__assignments') }} as assignments
     inner join {{ ref('stg_crm__team') }} as team on assignments.user_id = team.user_id
     where assignments.role = 'csm' and assignments.released_as_of is null
 ),

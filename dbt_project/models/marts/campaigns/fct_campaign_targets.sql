@@ -38,13 +38,13 @@ contacts as (
 -- phases recorded up to as_of (written by earlier runs; today's phase is journey_phase)
 history as (
     select account_id, phase, entered_as_of
-    from {{ source('ops', 'account_phase_history') }}
+    from {{ ref('stg_ops__account_phase_history') }}
     where entered_as_of <= {{ as_of_date() }}
 ),
 
 pool_assignments as (
     select account_id, min(user_id) as pool
-    from {{ source('ops', 'assignments') }}
+    from {{ ref('stg_ops__assignments') }}
     where role = 'pool'
         and assigned_as_of <= {{ as_of_date() }}
         and (released_as_of is null or released_as_of > {{ as_of_date() }})
@@ -139,7 +139,7 @@ pooled_reach_out as (
         -- "it has been a while since we last spoke" needs a while: paying for at least
         -- health.min_history_days and one reach-out period
         and {{ dbt.datediff('accounts.first_paid_date', as_of_date(), 'day') }}
-            >= {{ [var('health_min_history_days', 30), pooled['every_days']] | max }}
+            >= {{ [var('health_min_history_days'), pooled['every_days']] | max }}
         and (accounts.segment in {{ sql_list(pooled['segments']) if pooled['segments'] else "('')" }}
              or pool_assignments.pool is not null)
         {%- if pooled['touchpoint_resets'] %}

@@ -6,6 +6,19 @@ with contacts as (
 
 accounts as (
     select * from {{ ref('dim_accounts') }}
+),
+
+-- The one place "may Steward write to this contact at as_of" is decided (campaigns, playbook
+-- emails, surveys all read it): not once they left the account, nor once they unsubscribed, on
+-- the day itself included; a change dated after as_of is unknown today. Left wins over unsubscribed.
+reachability as (
+    select
+        contact_id,
+        case
+            when cast(left_at as date) <= {{ as_of_date() }} then 'left'
+            when cast(unsubscribed_at as date) <= {{ as_of_date() }} then 'unsubscribed'
+        end as unreachable_reason
+    from contacts
 )
 
 select
@@ -19,12 +32,11 @@ select
     contacts.is_primary,
     contacts.left_at,
     contacts.unsubscribed_at,
-    -- reachable at as_of: still at the account and not unsubscribed (a later change is unknown today)
-    (contacts.left_at is null or cast(contacts.left_at as date) > {{ as_of_date() }})
-        and (contacts.unsubscribed_at is null or cast(contacts.unsubscribed_at as date) > {{ as_of_date() }})
-        as is_reachable,
+    reachability.unreachable_reason,
+    reachability.unreachable_reason is null as is_reachable,
     accounts.owner_csm_id,
     accounts.owner_name,
     accounts.owner_email
 from contacts
+inner join reachability on contacts.contact_id = reachability.contact_id
 inner join accounts on contacts.account_id = accounts.account_id

@@ -37,7 +37,7 @@ segment_cadence as (
 
 phase_cadence as (
     {% set rows = [] %}
-    {% for phase, by_segment in var('health_cadence_days_by_phase', {}).items() %}
+    {% for phase, by_segment in var('health_cadence_days_by_phase').items() %}
         {% for seg, days in by_segment.items() %}
             {% do rows.append("select '" ~ phase ~ "' as phase, '" ~ seg ~ "' as segment, " ~ days ~ " as cadence_days") %}
         {% endfor %}
@@ -50,7 +50,7 @@ phase_cadence as (
 -- the stay in force when as_of began: entered before it, not left before it
 recorded_phase as (
     select account_id, phase
-    from {{ source('ops', 'account_phase_history') }}
+    from {{ ref('stg_ops__account_phase_history') }}
     where entered_as_of < {{ as_of_date() }}
         and (exited_as_of is null or exited_as_of >= {{ as_of_date() }})
 ),

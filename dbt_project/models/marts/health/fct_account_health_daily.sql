@@ -8,7 +8,7 @@
 {{ health_incremental_config(day_column='health_date') }}
 -- depends_on: {{ ref('int_health__input_facts') }}
 -- depends_on: {{ ref('int_subscriptions__normalised') }}
--- depends_on: {{ ref('fct_usage_daily') }}
+-- depends_on: {{ ref('int_usage__feature_day_loads') }}
 -- depends_on: {{ ref('int_health__components') }}
 
 {%- set comps = health_components() %}
@@ -110,8 +110,8 @@ final as (
         case
             -- unknown is not zero: too few components with data, or too little history, withholds the band
             when health_score is null then 'insufficient_data'
-            when known_weight_share < {{ var('health_min_known_weight', 0.5) }} then 'insufficient_data'
-            when days_paid < {{ var('health_min_history_days', 30) }} then 'insufficient_data'
+            when known_weight_share < {{ var('health_min_known_weight') }} then 'insufficient_data'
+            when days_paid < {{ var('health_min_history_days') }} then 'insufficient_data'
             when health_score < {{ var('health_red_below') }} then 'red'
             when health_score < {{ var('health_green_from') }} then 'amber'
             else 'green'

@@ -11,7 +11,7 @@ with episodes as (
         episode_start,
         status = 'held_out' as is_held_out,
         health_at_start
-    from {{ source('ops', 'playbook_runs') }}
+    from {{ ref('stg_ops__playbook_runs') }}
     where episode_start <= {{ dbt.dateadd('day', -30, as_of_date()) }}
 ),
 

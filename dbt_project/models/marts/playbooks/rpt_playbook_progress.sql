@@ -3,13 +3,13 @@
 -- state the reconciler left, whenever it is queried; "past due" is judged at as_of.
 {{ config(materialized='view') }}
 with runs as (
-    select * from {{ source('ops', 'playbook_runs') }}
+    select * from {{ ref('stg_ops__playbook_runs') }}
     where status <> 'held_out'
 ),
 
 tasks as (
     select source_ref as run_id, status, due_date, completed_as_of
-    from {{ source('ops', 'tasks') }}
+    from {{ ref('stg_ops__tasks') }}
     where {{ starts_with('source', "'playbook:'") }}
 ),
 

@@ -5,11 +5,10 @@
 -- Addresses on ops.suppressions are dropped when invitations are created (the delivery list).
 {{ config(schema='actions') }}
 with contacts as (
-    select *
-    from {{ ref('stg_crm__contacts') }}
-    where email is not null
-        and (left_at is null or cast(left_at as date) > {{ as_of_date() }})
-        and (unsubscribed_at is null or cast(unsubscribed_at as date) > {{ as_of_date() }})
+    -- reachability is dim_contacts' rule (left or unsubscribed by as_of), not repeated here
+    select contact_id, account_id, email, contact_name as name, role, is_primary, is_champion
+    from {{ ref('dim_contacts') }}
+    where email is not null and is_reachable
 ),
 
 accounts as (
@@ -19,8 +18,7 @@ accounts as (
 
 invitations as (
     select contact_id, kind, sent_as_of
-    from {{ source('ops', 'survey_invitations') }}
-    where sent_as_of <= {{ as_of_date() }}
+    from {{ ref('stg_ops__survey_invitations') }}
 ),
 
 invited as (

@@ -49,7 +49,7 @@ nps as (
 
 stays as (
     select account_id, phase, entered_as_of, exited_as_of
-    from {{ source('ops', 'account_phase_history') }}
+    from {{ ref('stg_ops__account_phase_history') }}
     where entered_as_of <= {{ as_of_date() }}
 ),
 
@@ -79,9 +79,8 @@ onboarding_ended as (
 
 recent_onboarding_surveys as (
     select distinct account_id
-    from {{ source('ops', 'survey_invitations') }}
+    from {{ ref('stg_ops__survey_invitations') }}
     where survey = 'onboarding'
-        and sent_as_of <= {{ as_of_date() }}
         and sent_as_of > {{ dbt.dateadd('day', -var('surveys_onboarding_every_days'), as_of_date()) }}
 ),
 

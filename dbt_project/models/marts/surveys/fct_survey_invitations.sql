@@ -3,8 +3,7 @@
 -- created after the last build. The token (the link's secret) is not selected.
 {{ config(materialized='view') }}
 with invitations as (
-    select * from {{ source('ops', 'survey_invitations') }}
-    where sent_as_of <= {{ as_of_date() }}
+    select * from {{ ref('stg_ops__survey_invitations') }}
 ),
 
 matches as (

@@ -12,7 +12,7 @@ matches as (
 ),
 
 invitations as (
-    select invitation_id, survey, sent_as_of from {{ source('ops', 'survey_invitations') }}
+    select invitation_id, survey, sent_as_of from {{ ref('stg_ops__survey_invitations') }}
 )
 
 select

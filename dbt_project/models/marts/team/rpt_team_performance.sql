@@ -23,7 +23,7 @@ retention as (
 ),
 
 alerts as (
-    select * from {{ source('ops', 'alerts') }}
+    select * from {{ ref('stg_ops__alerts') }}
 ),
 
 books as (

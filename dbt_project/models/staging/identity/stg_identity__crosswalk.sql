@@ -1,11 +1,12 @@
--- One row per billing customer and product account: the Steward (CRM) account it is, by which rule,
--- with what confidence. Rules, strongest first: the user's override; the exact id a CRM field stores
--- (accounts.billing_customer_id / product_account_id); the web or e-mail domain; the normalised company
--- name. A record takes the strongest rule that matches; if that rule points at two or more accounts it is
--- ambiguous and matches none (never merged by a guess), if none matches it is unmatched. Both are
--- reported by the run summary and `steward check`; their rows are held out of the marts.
--- A staging view because the billing and product staging models resolve their account ids through it
--- (so `--select staging` builds); marts.dim_identity_crosswalk publishes it.
+-- One row per billing customer, product account and support organization: the Steward (CRM) account it
+-- is, by which rule, with what confidence. Rules, strongest first: the user's override; the exact id a
+-- CRM field stores (accounts.billing_customer_id / product_account_id, or the CRM id a support
+-- organization stores); the web or e-mail domain; the normalised company name. A record takes the
+-- strongest rule that matches; if that rule points at two or more accounts it is ambiguous and matches
+-- none (never merged by a guess), if none matches it is unmatched. Both are reported by the run summary
+-- and `steward check`; their rows are held out of the marts.
+-- A staging view because the billing, product and support staging models resolve their account ids
+-- through it (so `--select staging` builds); marts.dim_identity_crosswalk publishes it.
 
 with crm_accounts as (
     select * from {{ ref('stg_crm__accounts') }}
@@ -17,6 +18,10 @@ billing_customers as (
 
 product_accounts as (
     select * from {{ ref('stg_product__accounts') }}
+),
+
+support_organizations as (
+    select * from {{ ref('stg_support__organizations') }}
 ),
 
 overrides as (
@@ -33,20 +38,32 @@ accounts as (
     from crm_accounts
 ),
 
-records as (
-    select 'billing' as system, customer_id as source_id, name, email, domain
+listed as (
+    select 'billing' as system, customer_id as source_id, name, email, domain,
+        cast(null as {{ dbt.type_string() }}) as crm_account_id
     from billing_customers
     union all
-    select 'product', product_account_id, name, email, domain
+    select 'product', product_account_id, name, email, domain, null
     from product_accounts
     union all
-    -- an override may name an id no customer file lists (its subscriptions still carry it)
-    select o.system, o.source_id, null, null, null
-    from overrides as o
-    where not exists (select 1 from billing_customers as c
-                      where o.system = 'billing' and c.customer_id = o.source_id)
-      and not exists (select 1 from product_accounts as p
-                      where o.system = 'product' and p.product_account_id = o.source_id)
+    select 'support', organization_id, name, email, domain, crm_account_id
+    from support_organizations
+),
+
+records as (
+    select * from listed
+    union all
+    -- an override, or an id a CRM record stores, may name an id no customer file lists (its
+    -- subscriptions or events still carry it; Amplitude exports no list of its groups)
+    select distinct u.system, u.source_id, null, null, null, null
+    from (
+        select system, source_id from overrides
+        union all
+        select 'billing', billing_customer_id from crm_accounts where billing_customer_id is not null
+        union all
+        select 'product', product_account_id from crm_accounts where product_account_id is not null
+    ) as u
+    where not exists (select 1 from listed as l where l.system = u.system and l.source_id = u.source_id)
 ),
 
 keyed as (
@@ -54,6 +71,7 @@ keyed as (
         system,
         source_id,
         name,
+        crm_account_id,
         coalesce({{ normalise_domain('domain') }}, {{ email_domain('email') }}) as domain,
         {{ normalise_company_name('name') }} as company_name
     from records
@@ -65,6 +83,7 @@ candidates as (
     inner join accounts as a
         on (k.system = 'billing' and a.billing_customer_id = k.source_id)
         or (k.system = 'product' and a.product_account_id = k.source_id)
+        or (k.system = 'support' and a.account_id = k.crm_account_id)
     union all
     select k.system, k.source_id, a.account_id, 'domain', 2, 0.8
     from keyed as k inner join accounts as a on k.domain = a.domain

@@ -5,7 +5,8 @@ with source as (
 typed as (
     select
         cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        -- a support desk's organization id resolves onto its CRM account (stg_identity__crosswalk)
+        {{ resolved_account_id('support', 'cast(source.account_id as ' ~ dbt.type_string() ~ ')') }} as account_id,
         cast(opened_at as timestamp) as opened_at,
         cast(closed_at as timestamp) as closed_at,
         cast(priority as {{ dbt.type_string() }}) as priority,
@@ -31,4 +32,5 @@ select
     _source_row,
     _loaded_at
 from typed
-where version_rank = 1
+-- tickets of unmatched or ambiguous organizations are held out and counted in the run summary
+where version_rank = 1 and account_id is not null

@@ -1,0 +1,27 @@
+-- Alerts as the alert reconciler and `steward alerts`/serve actions left them.
+select
+    alert_id,
+    fingerprint,
+    rule,
+    account_id,
+    subject,
+    severity,
+    owner_id,
+    recipient,
+    cc_recipient,
+    title,
+    details,
+    status,
+    first_as_of,
+    last_seen_as_of,
+    resolved_as_of,
+    snoozed_until,
+    notified_at,
+    last_notified_as_of,
+    notify_count,
+    acknowledged_at,
+    changed_by,
+    manual_resolved,
+    shadow,
+    created_at
+from {{ source('ops', 'alerts') }}
