@@ -60,7 +60,8 @@ totals as (
             {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
         , 0), 4) as health_score,
         -- the share of the configured weight with a score for this account and day
-        ({% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %})
+        -- (double on both engines: Spark would keep a decimal quotient at a scale of its own)
+        cast(({% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}) as double)
             / {{ health_weight_total() }} as known_weight_share,
         concat_ws(','{% for c in comps %}, case when {{ c }}_score is not null then '{{ c }}' end{% endfor %})
             as components_used
