@@ -79,7 +79,8 @@ def lines(ident: dict) -> list[str]:
 
 
 def check_report(config, warehouse, today) -> dict:
-    """For `steward check`: build the crosswalk (and only it) in check's throwaway warehouse and report it.
+    """For `steward check`: build the crosswalk and the held-out counts (and only them) in check's
+    throwaway warehouse and report them.
 
     Costs one small dbt build, so it runs only when the landing has another system's records to match.
     """
@@ -97,7 +98,8 @@ def check_report(config, warehouse, today) -> dict:
         return {}
     paths = config.paths.model_copy(update={"workspace": warehouse.parent, "warehouse": warehouse})
     scratch = config.model_copy(update={"paths": paths})
-    run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk", "--indirect-selection", "cautious",
+    run_dbt(scratch, ["build", "--select", "+dim_identity_crosswalk +fct_identity_held_out",
+                      "--indirect-selection", "cautious",
                       "--exclude-resource-type", "unit_test"],
             today or date.today())
     # dbt's in-process connection is read-write: the same configuration, and Steward's memory settings

@@ -91,7 +91,7 @@ def test_the_marts_equal_a_full_build_of_that_day(next_day):
     with duckdb.connect(str(a.path("warehouse")), read_only=True) as con:
         con.execute(f"attach '{full_copy}' as full_build (read_only)")
         mine, theirs = _tables(con, "warehouse"), _tables(con, "full_build")
-        assert mine == theirs and len(mine) > 40
+        assert mine == theirs and len(mine) >= 35  # alert rules are views since issue 21
         rows = 0
         for schema, table in mine:
             # floating-point sums and averages may differ in the last bits with the order of the rows

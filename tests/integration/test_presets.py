@@ -11,34 +11,18 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.conftest import FIXTURES, REPO, steward
+from tests.conftest import FIXTURES, steward
+from tests.support.presets import preset_config, query as _query
 
 AS_OF = date(2026, 3, 15)
 LANDING = FIXTURES / "landing" / "presets_mixed"
 PRESETS = {"billing": "stripe", "crm": "hubspot", "product": "segment"}
-
-
-def preset_config(path: Path, sources: dict | None = None) -> Path:
-    raw = yaml.safe_load((REPO / "steward.yml").read_text())
-    raw["sources"] = sources or dict(PRESETS)
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
-
-
-def _query(ws: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +33,7 @@ def built(prefect_harness, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("presets")
     ws = root / "ws"
     shutil.copytree(LANDING, ws / "landing")
-    cfg = preset_config(root / "steward.yml")
+    cfg = preset_config(root / "steward.yml", PRESETS)
     out = {"ws": ws, "cfg": cfg}
     first = steward("run", "--as-of", AS_OF.isoformat(), "--config", str(cfg), ws=ws, api_url=PREFECT_API_URL.value())
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]

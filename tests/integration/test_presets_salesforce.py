@@ -11,26 +11,16 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import pytest
-import yaml
 
-from tests.conftest import FIXTURES, REPO, steward
+from tests.conftest import FIXTURES, steward
+from tests.support.presets import preset_config, query as _query
 
 AS_OF = date(2026, 3, 15)
 LANDING = FIXTURES / "landing" / "presets_salesforce"
 PRESETS = {"crm": "salesforce", "billing": "stripe", "support": "zendesk", "product": "amplitude"}
 NW, CT, FB = "001Hp00001NwTrdIAA", "001Hp00001CntsoIAB", "001Hp00001FbrkmIAC"
-
-
-def _query(ws: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +30,7 @@ def built(prefect_harness, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("presets_sf")
     ws = root / "ws"
     shutil.copytree(LANDING, ws / "landing")
-    raw = yaml.safe_load((REPO / "steward.yml").read_text())
-    raw["sources"] = dict(PRESETS)
-    cfg = root / "steward.yml"
-    cfg.write_text(yaml.safe_dump(raw, sort_keys=False))
+    cfg = preset_config(root / "steward.yml", PRESETS)
     run = steward("run", "--as-of", AS_OF.isoformat(), "--config", str(cfg), ws=ws, api_url=PREFECT_API_URL.value())
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return {"ws": ws, "cfg": cfg, "stdout": run.stdout}
