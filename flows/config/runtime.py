@@ -18,6 +18,8 @@ class SparkSettings(_Section):
     driver_memory: str = Field("2g", description="spark.driver.memory.")
     lake_uri: str | None = Field(None, description="Where Spark reads the Parquet lake (default <workspace>/lake; "
                                                    "e.g. s3a://bucket/steward/lake on a cluster).")
+    conf: dict[str, str] = Field(default_factory=dict, description="Further spark.* settings of the session, over "
+                                 "Steward's (e.g. {spark.sql.codegen.wholeStage: 'false'} for small data).")
 
 
 class Dbt(_Section):
