@@ -23,7 +23,8 @@ import duckdb
 
 from flows.lake import export_ops, export_raw
 
-# Views (in Spark) that the Python side reads by name; tables are copied back wholesale.
+# Views (in Spark) that the Python side reads by name, besides every view in marts and actions
+# (fct_account_usage_daily, fct_survey_invitations, ...); tables are copied back wholesale.
 CONTROL_PLANE_VIEWS = ("stg_crm__accounts", "stg_crm__contacts", "stg_crm__team",
                        "int_health__components", "int_subscriptions__normalised")
 
@@ -64,6 +65,7 @@ def spark_output(config: Any) -> dict[str, Any]:
         # timestamps without time zone (as DuckDB's), written as plain Parquet timestamps DuckDB reads back
         "spark.sql.timestampType": "TIMESTAMP_NTZ",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        **sp.conf,
     }
     return {"type": "spark", "method": "session", "host": "localhost", "schema": "staging",
             "threads": config.dbt.threads, "server_side_parameters": params}
@@ -77,6 +79,33 @@ def quiet_spark(verbose: bool = False) -> None:
     import warnings
 
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+
+
+def spark_log(workspace: Path) -> Path:
+    return workspace / "logs" / "spark.log"
+
+
+def start_jvm(config: Any, verbose: bool = False) -> None:
+    """Launch Spark's JVM before dbt-spark asks for a session, with the same settings, so that
+    the JVM's own stdout/stderr (log4j, and lines such as "Using incubator modules" that no log
+    configuration reaches) go to <workspace>/logs/spark.log; with --verbose they stay on the console.
+    dbt-spark's SparkSession.builder then finds this gateway and starts its context on it."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:  # one JVM per process
+        return
+    conf = SparkConf(loadDefaults=False).setAll(list(spark_output(config)["server_side_parameters"].items()))
+    popen: dict[str, Any] | None = None
+    if not verbose:
+        log = spark_log(config.path("workspace"))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as sink:  # the JVM keeps its own copy of the descriptor
+            popen = {"stdout": sink, "stderr": sink}
+            gateway = launch_gateway(conf, popen)
+    else:
+        gateway = launch_gateway(conf)
+    SparkContext._ensure_initialized(gateway=gateway)
 
 
 def prepare(warehouse: Path, workspace: Path) -> None:
@@ -109,7 +138,8 @@ def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkIm
             loc = tables_root / f"{schema}.db" / name
             if mat in ("table", "incremental") and any(loc.rglob("*.parquet")):
                 src = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
-            elif mat in ("table", "incremental") or (mat == "view" and name in CONTROL_PLANE_VIEWS):
+            elif mat in ("table", "incremental") or (mat == "view" and (name in CONTROL_PLANE_VIEWS
+                                                                       or schema in ("marts", "actions"))):
                 # a view the Python side reads, or a table with no rows (and so perhaps no file): through Spark
                 spark = spark or _spark_session()
                 arrow = spark.table(f"{schema}.{name}").toArrow()
@@ -140,6 +170,7 @@ def build(config: Any, args: list[str], as_of: date, run_dbt: Callable[..., Any]
     in DuckDB gates what matters. Tests over Spark-only views are the part left out.
     """
     quiet_spark(verbose)
+    start_jvm(config, verbose)
     prepare(config.path("warehouse"), config.path("workspace"))
     run_args = ["run"] + [a for a in args[1:] if a not in ("--exclude-resource-type", "unit_test")]
     result = run_dbt(config, run_args, as_of, run_vars)
