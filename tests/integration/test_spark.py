@@ -159,7 +159,7 @@ def test_same_alerts_tasks_playbooks_and_outbox(engines, capsys):
     status = compare(engines.duck, engines.spark, show=5, only=OPS, folders=("outbox",))
     report = capsys.readouterr().out
     assert status == 0, report
-    assert report.count("same ops.") == len(OPS), report
+    assert report.count("same ops__") == len(OPS), report
 
 
 def test_the_comparison_fails_on_one_cent_and_one_alert(engines, tmp_path, capsys):
@@ -176,7 +176,7 @@ def test_the_comparison_fails_on_one_cent_and_one_alert(engines, tmp_path, capsy
     diff = mart_differences(engines.duck / "warehouse.duckdb", tampered / "warehouse.duckdb", "marts.fct_mrr")
     assert len(diff) == 1 and "mrr DuckDB" in diff[0], diff
     assert compare(engines.duck, tampered, only={"ops.alerts"}, folders=()) == 1
-    assert "DIFF ops.alerts" in capsys.readouterr().out
+    assert "DIFF ops__alerts" in capsys.readouterr().out
 
 
 def test_spark_console_is_quiet(engines):
