@@ -59,6 +59,8 @@ def code_hash(config: Config) -> str:
     """The dbt project's files and the config vars dbt is given (as_of is not part of it)."""
     root = Path(config.dbt.project_dir)
     h = hashlib.sha256(json.dumps(config.dbt_vars(), sort_keys=True, default=str).encode())
+    if config.dbt.engine != "duckdb":  # a switch of engine: the other engine has none of the tables yet
+        h.update(config.dbt.engine.encode())
     files = [root / "dbt_project.yml"] + [p for d in ("models", "macros", "data-tests", "seeds")
                                           for p in sorted((root / d).rglob("*")) if p.is_file()]
     for p in files:

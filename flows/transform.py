@@ -22,7 +22,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.settings import get_current_settings
 
-from flows import progress
+from flows import progress, spark_engine
 from flows.config import Config
 from flows.config.dbt_vars import project_vars
 from flows.warehouse import session
@@ -60,7 +60,10 @@ def dbt_profile(config: Config) -> dict:
               "settings": {"memory_limit": config.duckdb.memory_limit},
               "plugins": [{"module": "flows.dbt_plugin",
                            "config": {"temp_directory": str(config.duckdb.temp_path(ws))}}]}
-    return {"steward": {"target": "duckdb", "outputs": {"duckdb": output}}}
+    outputs = {"duckdb": output}
+    if config.dbt.engine == "spark":  # the in-process Spark session (flows/spark_engine.py)
+        outputs["spark"] = spark_engine.spark_output(config)
+    return {"steward": {"target": config.dbt.engine, "outputs": outputs}}
 
 
 def profiles_dir(config: Config) -> Path:
@@ -249,8 +252,12 @@ def dbt_build(config: Config, as_of: date, select: str | None = None, full_refre
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     if not config.dbt.unit_tests:  # fixed-row tests of the SQL: the test suite's job, not every run's
         args += ["--exclude-resource-type", "unit_test"]
-    result = run_dbt(config, args, as_of,
-                     {"usage_tests_from": usage_tests_from} if usage_tests_from else None)
+    run_vars = {"usage_tests_from": usage_tests_from} if usage_tests_from else None
+    if config.dbt.engine == "spark":  # models on Spark, their tables' data tests on DuckDB (flows/spark_engine.py)
+        result = spark_engine.build(config, args, as_of, run_dbt, run_vars,
+                                    verbose=_dbt_log_level() == EventLevel.INFO)
+    else:
+        result = run_dbt(config, args, as_of, run_vars)
     if not select or for_run:
         with session(config.path("warehouse")) as con:
             con.execute("insert into ops.dbt_builds values (?, now(), ?, ?)",

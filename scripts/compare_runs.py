@@ -92,7 +92,8 @@ def _masked(column: str, dtype: str, workspace_prefix: str) -> str | None:
     return q
 
 
-def _copy(con: duckdb.DuckDBPyConnection, workspace: Path, side: str) -> dict[str, list[tuple[str, str]]]:
+def _copy(con: duckdb.DuckDBPyConnection, workspace: Path, side: str,
+          only: set[str] | None = None) -> dict[str, list[tuple[str, str]]]:
     """Copy every compared relation into memory as <side>.<schema>__<table>.
 
     The warehouse's views name their catalog (`warehouse`), so each side is attached under that
@@ -100,7 +101,7 @@ def _copy(con: duckdb.DuckDBPyConnection, workspace: Path, side: str) -> dict[st
     """
     con.execute(f"attach '{workspace / 'warehouse.duckdb'}' as warehouse (read_only)")
     con.execute(f"create schema {side}")
-    tables = _tables(con, "warehouse")
+    tables = {k: v for k, v in _tables(con, "warehouse").items() if only is None or k in only}
     for name in tables:
         schema, table = name.split(".")
         con.execute(f'create table {side}."{schema}__{table}" as select * from warehouse.{schema}."{table}"')
@@ -108,10 +109,12 @@ def _copy(con: duckdb.DuckDBPyConnection, workspace: Path, side: str) -> dict[st
     return {k.replace(".", "__"): v for k, v in tables.items()}
 
 
-def compare(a: Path, b: Path, show: int = 3) -> int:
+def compare(a: Path, b: Path, show: int = 3, only: set[str] | None = None,
+            folders: tuple[str, ...] = ("outbox", "reports")) -> int:
+    """Exit status 0 when equal. `only` limits the tables ("ops.alerts", ...), `folders` the files."""
     con = duckdb.connect()
     con.create_function("normalise", lambda s: None if s is None else normalise_text(s), ["VARCHAR"], "VARCHAR")
-    ta, tb = _copy(con, a, "a"), _copy(con, b, "b")
+    ta, tb = _copy(con, a, "a", only), _copy(con, b, "b", only)
     failures = 0
     masked_seen: set[str] = set()
     for name in sorted(set(ta) - set(tb)):
@@ -146,8 +149,8 @@ def compare(a: Path, b: Path, show: int = 3) -> int:
                 print(f"  + {str(row)[:300]}")
         else:
             print(f"same {name}: {n_a} rows")
-    failures += _compare_files(a, b, "outbox")
-    failures += _compare_files(a, b, "reports")
+    for folder in folders:
+        failures += _compare_files(a, b, folder)
     print(f"masked columns: {', '.join(sorted(masked_seen))}")
     print("RESULT:", "equal" if not failures else f"{failures} difference(s)")
     return 1 if failures else 0

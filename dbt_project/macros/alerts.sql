@@ -17,7 +17,7 @@
     without an owner is grouped under its account's CRM owner. `when_sql` renders the due date for
     the title ("due today", "overdue since 2026-11-19"), over `grouped` (owner_id, due_date). -#}
 {% macro task_alert_groups(rule, where, when_sql, extra_details={}) -%}
-{%- set details = {'due_date': 'cast(grouped.due_date as varchar)', 'count': 'count_tasks', 'tasks': 'task_list'} %}
+{%- set details = {'due_date': 'cast(grouped.due_date as ' ~ dbt.type_string() ~ ')', 'count': 'count_tasks', 'tasks': 'task_list'} %}
 {%- do details.update(extra_details) %}
 {%- do details.update({'task_ids': 'task_ids'}) %}
 with tasks as (
@@ -39,9 +39,9 @@ grouped as (
         due_date,
         count(*) as count_tasks,
         min(title || ' (' || coalesce(account_name, 'no account') || ')') as first_task,
-        string_agg(title || ' (' || coalesce(account_name, 'no account') || ')', '; '
-                   order by account_name, title, task_id) as task_list,
-        list(task_id order by task_id) as task_ids
+        {{ string_agg_ordered("title || ' (' || coalesce(account_name, 'no account') || ')'", "'; '",
+                              ['account_name', 'title', 'task_id']) }} as task_list,
+        {{ list_sorted('task_id') }} as task_ids
     from tasks
     group by owner_id, due_date
 ),
@@ -52,12 +52,12 @@ team as (
 
 select
     '{{ rule }}' as rule,
-    cast(null as varchar) as account_id,
-    coalesce(grouped.owner_id, 'unowned') || ' ' || cast(grouped.due_date as varchar) as subject,
+    cast(null as {{ dbt.type_string() }}) as account_id,
+    coalesce(grouped.owner_id, 'unowned') || ' ' || cast(grouped.due_date as {{ dbt.type_string() }}) as subject,
     grouped.owner_id,
     team.email as owner_email,
     case when count_tasks = 1 then 'Task ' || {{ when_sql }} || ': ' || first_task
-         else cast(count_tasks as varchar) || ' tasks ' || {{ when_sql }} end as title,
+         else cast(count_tasks as {{ dbt.type_string() }}) || ' tasks ' || {{ when_sql }} end as title,
     {{ json_object(details) }} as details
 from grouped
 left join team on grouped.owner_id = team.user_id

@@ -15,6 +15,10 @@
     cast(('x' || substr(md5({{ expr }}), 1, 10))::bit(40) as bigint)
 {%- endmacro %}
 
+{% macro spark__health_fact_hash(expr) -%}
+    pmod(xxhash64({{ expr }}), 1099511627776)
+{%- endmacro %}
+
 {% macro duckdb__health_fact_hash(expr) -%}
     cast(hash({{ expr }}) % 1099511627776 as bigint)
 {%- endmacro %}
@@ -101,7 +105,7 @@
     list fails the run (the error says `steward run --full-refresh`) rather than guessing. -#}
 {% macro health_incremental_config(day_column='date_day') -%}
     {{ config(
-        materialized='incremental',
+        materialized=incremental_unless_spark(),
         incremental_strategy='delete+insert',
         unique_key=['account_id', day_column],
         on_schema_change='fail',

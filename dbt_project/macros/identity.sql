@@ -25,8 +25,8 @@
         null when it is unmatched or ambiguous (those rows are held out and reported, never guessed).
         expr must be qualified by its table (source.account_id): both lookups have an account_id too. -#}
     coalesce(
-        (select a.account_id from {{ ref('stg_crm__accounts') }} a where a.account_id = {{ expr }}),
-        (select x.account_id from {{ ref('stg_identity__crosswalk') }} x
+        (select max(a.account_id) from {{ ref('stg_crm__accounts') }} a where a.account_id = {{ expr }}),
+        (select max(x.account_id) from {{ ref('stg_identity__crosswalk') }} x
          where x.system = '{{ system }}' and x.source_id = {{ expr }})
     )
 {%- endmacro %}

@@ -20,6 +20,9 @@ from flows.prefect_server import PrefectServer
 PIPELINE = ("generate", "ingest", "gate", "dbt_full", "dbt_core", "reconcile_deliver", "reports", "incremental",
             "empty_day")
 COMPARE = ("floor", "peer")
+# On Spark only the stages dbt runs in, around the load and the control plane: the floor, the pandas
+# peer, dbt_core and the reports do not depend on the engine (DuckDB's results file has them).
+SPARK_STAGES = ("generate", "ingest", "gate", "dbt_full", "reconcile_deliver", "incremental", "empty_day")
 
 
 @dataclass
@@ -104,7 +107,7 @@ def markdown(tier: str, results: dict[str, StageResult], r: dict) -> str:
 
 
 def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib: float = 16,
-          progress=None) -> dict:
+          progress=None, engine: str = "duckdb") -> dict:
     """Run the tier; returns the results dict also written to out_dir/<tier>-<date>.json and .md."""
     server = PrefectServer(root / "prefect")
     server_start = server.wait()
@@ -112,21 +115,25 @@ def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib
            "PREFECT_API_URL": server.url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     # the run signs email links (steward serve): a throwaway key for bench data, unless one is set
     env.setdefault("STEWARD_SERVE_SECRET", "steward-bench-" + os.urandom(16).hex())
+    env["STEWARD_DBT__ENGINE"] = engine
     try:
-        return _bench(tier, root, out_dir, reuse, peer_mem_gib, progress, env, server_start)
+        return _bench(tier, root, out_dir, reuse, peer_mem_gib, progress, env, server_start, engine)
     finally:
         server.stop()
 
 
 def _bench(tier: str, root: Path, out_dir: Path, reuse: bool, peer_mem_gib: float, progress, env: dict,
-           server_start: float) -> dict:
-    ws = root / tier
+           server_start: float, engine: str = "duckdb") -> dict:
+    name = tier if engine == "duckdb" else f"{tier}-{engine}"  # its own dataset copy and results file
+    ws = root / name
     cached = reuse and (ws / "held").exists()
     results: dict[str, StageResult] = {}
     stages = [s for s in PIPELINE if not (cached and s == "generate")] + list(COMPARE)
+    if engine == "spark":
+        stages = [s for s in stages if s in SPARK_STAGES]
     if cached:
         reset_dataset(ws)  # a previous run's incremental stage moved the next day in
-        for p in ("warehouse.duckdb", "floor.duckdb", "outbox", "reports", "dbt"):
+        for p in ("warehouse.duckdb", "floor.duckdb", "outbox", "reports", "dbt", "lake", "spark"):
             target = ws / p
             subprocess.run(["rm", "-rf", str(target)], check=False)
     for i, stage in enumerate(stages):
@@ -137,10 +144,10 @@ def _bench(tier: str, root: Path, out_dir: Path, reuse: bool, peer_mem_gib: floa
             break
     r = ratios(results)
     r["prefect_server_start_seconds"] = server_start
-    payload = {"tier": tier, "date": str(date.today()), "cached_dataset": cached,
+    payload = {"tier": tier, "engine": engine, "date": str(date.today()), "cached_dataset": cached,
                "stages": {k: vars(v) for k, v in results.items()}, "ratios": r}
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"{tier}-{date.today()}"
+    stem = out_dir / f"{name}-{date.today()}"
     stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str))
-    stem.with_suffix(".md").write_text(markdown(tier, results, r))
+    stem.with_suffix(".md").write_text(markdown(name, results, r))
     return payload

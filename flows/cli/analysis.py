@@ -17,6 +17,8 @@ def bench(
     fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the dataset instead of reusing the cache.")] = False,
     root: Annotated[Path, typer.Option(help="Where datasets are cached.")] = Path("bench/data"),
     out: Annotated[Path, typer.Option(help="Where results are written.")] = Path("bench/results"),
+    engine: Annotated[str, typer.Option("--engine", help="duckdb or spark: where dbt builds (spark: results "
+                                        "<tier>-spark-<date>, the dbt stages only).")] = "duckdb",
 ) -> None:
     """Time every stage (with peak RSS) against a DuckDB floor and a pandas peer; write bench/results.
 
@@ -29,6 +31,9 @@ def bench(
 
     if tier not in TIERS:
         _fail(f"--tier {tier!r}: expected one of {', '.join(TIERS)}")
+    if engine not in ("duckdb", "spark"):
+        _fail(f"--engine {engine!r}: duckdb or spark")
+    name = tier if engine == "duckdb" else f"{tier}-{engine}"
     for i in range(repeat):
         with Progress(console=console, transient=True) as prog:
             task = prog.add_task(f"tier {tier} run {i + 1}/{repeat}", total=None)
@@ -36,10 +41,11 @@ def bench(
             def on_stage(stage: str, done: int, total: int) -> None:
                 prog.update(task, total=total, completed=done, description=f"tier {tier}: {stage}")
 
-            payload = run_bench(tier, root.resolve(), out.resolve(), reuse=not fresh or i > 0, progress=on_stage)
-        md = (out / f"{tier}-{payload['date']}.md").read_text()
+            payload = run_bench(tier, root.resolve(), out.resolve(), reuse=not fresh or i > 0, progress=on_stage,
+                                engine=engine)
+        md = (out / f"{name}-{payload['date']}.md").read_text()
         console.print(md, markup=False)
-    console.print(f"results: {out / (tier + '-' + payload['date'])}.json")
+    console.print(f"results: {out / (name + '-' + payload['date'])}.json")
 
 
 def backtest(

@@ -54,7 +54,9 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
                              "send nothing to customers or CSMs, mail the data team a summary.")] = False,
         full_refresh: Annotated[bool, typer.Option(
             "--full-refresh", help="Rebuild incremental models (usage, health) from all history; needed once "
-                                   "after an upgrade changes their columns.")] = False) -> None:
+                                   "after an upgrade changes their columns.")] = False,
+        engine: Annotated[str | None, typer.Option(
+            "--engine", help="duckdb or spark: where dbt builds the models (overrides dbt.engine).")] = None) -> None:
     """Run the daily flow: ingest -> dbt build -> reconcile -> deliver.
 
     Example: steward run --as-of 2026-06-30
@@ -62,6 +64,8 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
     cfg = build_config(config, workspace, landing)
     if shadow:
         cfg.actions.mode = "shadow"
+    if engine:
+        cfg.dbt.engine = engine if engine in ("duckdb", "spark") else _fail(f"--engine {engine!r}: duckdb or spark")
     _run(cfg, _parse_date(as_of), verbose, full_refresh)
 
 

@@ -143,6 +143,7 @@ class Config(_Section):
             **self.surveys.dbt_vars(),
             "campaigns": self.campaigns.dbt_vars(),
             **{f"enum_{k}": v for k, v in self.enumerations.model_dump().items()},
+            "lake_uri": self.dbt.spark.lake_uri or str(self.path("workspace") / "lake"),  # Spark's sources
         }
 
     def _health_vars(self) -> dict[str, Any]:

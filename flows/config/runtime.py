@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from flows.config.base import DBT_PROJECT_DIR, _Section
+
+
+class SparkSettings(_Section):
+    """The local Spark session dbt's `spark` target starts (README "DuckDB or Spark")."""
+
+    master: str = Field("local[2]", description="spark.master of the in-process session.")
+    shuffle_partitions: int = Field(4, ge=1, description="spark.sql.shuffle.partitions (small data: few).")
+    driver_memory: str = Field("2g", description="spark.driver.memory.")
+    lake_uri: str | None = Field(None, description="Where Spark reads the Parquet lake (default <workspace>/lake; "
+                                                   "e.g. s3a://bucket/steward/lake on a cluster).")
+    conf: dict[str, str] = Field(default_factory=dict, description="Further spark.* settings of the session, over "
+                                 "Steward's (e.g. {spark.sql.codegen.wholeStage: 'false'} for small data).")
+
 
 class Dbt(_Section):
     threads: int = Field(4, ge=1, description="dbt threads (DuckDB parallelises inside each query too).")
@@ -15,6 +29,10 @@ class Dbt(_Section):
     unit_tests: bool = Field(False, description="Also run dbt's unit tests in every build. They check the SQL "
                                                 "on fixed rows, not the data, so they change only with the code: "
                                                 "the test suite runs them (tests/integration/test_transform.py).")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Where dbt builds the models: the embedded DuckDB warehouse, or Apache Spark (the "
+                              "`spark` extra; README \"DuckDB or Spark\"). Env override: STEWARD_DBT__ENGINE.")
+    spark: SparkSettings = Field(default_factory=lambda: SparkSettings())
     project_dir: Path = DBT_PROJECT_DIR
 
 

@@ -30,7 +30,7 @@ def test_every_documented_variable_reaches_its_key(var):
     for k in keys:
         node = node[k]
     changed = {"int": lambda v: v + 1, "float": lambda v: round(v / 2, 3), "bool": lambda v: not v,
-               "str": lambda v: {"file": "sendgrid", "accounts": "arr"}.get(v, "mail.example.org"),
+               "str": lambda v: {"file": "sendgrid", "accounts": "arr", "duckdb": "spark"}.get(v, "mail.example.org"),
                "list": lambda v: v[:1], "dict": lambda v: {k: 1 for k in list(v)[:1]}, "NoneType": lambda v: "mail.example.org"}
     new = changed[type(node).__name__](node)
     new = {"STEWARD_HEALTH__BANDS__RED_BELOW": 30, "STEWARD_OWNERSHIP__NAMED_CSMS": {"enterprise": ["U001"]},

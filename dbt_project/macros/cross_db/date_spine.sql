@@ -24,3 +24,11 @@
         interval 1 {{ datepart }}
     ) as t(d)
 {%- endmacro %}
+
+{% macro spark__date_spine(datepart, start_date, end_date) -%}
+    select explode(sequence(
+        cast({{ dbt.date_trunc(datepart, start_date) }} as date),
+        cast({{ end_date }} as date),
+        interval 1 {{ datepart }}
+    )) as date_{{ datepart }}
+{%- endmacro %}

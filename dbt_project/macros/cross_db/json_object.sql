@@ -7,11 +7,18 @@
 {% macro duckdb__json_object(pairs) -%}
     cast(json_object(
         {%- for key, expr in pairs.items() %}'{{ key }}', {{ expr }}{% if not loop.last %}, {% endif %}{% endfor -%}
-    ) as varchar)
+    ) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {% macro postgres__json_object(pairs) -%}
     cast(json_build_object(
         {%- for key, expr in pairs.items() %}'{{ key }}', {{ expr }}{% if not loop.last %}, {% endif %}{% endfor -%}
-    ) as varchar)
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_object(pairs) -%}
+    {#- to_json drops null fields unless told: keep them, as DuckDB's json_object does -#}
+    to_json(named_struct(
+        {%- for key, expr in pairs.items() %}'{{ key }}', {{ expr }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}

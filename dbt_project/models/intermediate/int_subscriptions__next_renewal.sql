@@ -19,7 +19,7 @@ stepped as (
     select
         *,
         {{ add_months('anchor_date',
-            'cast(floor(cast(months_from_anchor as double precision) / interval_months) as integer) * interval_months') }}
+            'cast(floor(cast(months_from_anchor as double) / interval_months) as integer) * interval_months') }}
             as candidate_date
     from anchored
 ),

@@ -13,14 +13,14 @@ select
     'churn_risk' as rule,
     account_id,
     'churn' as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Churn risk ' || cast(cast(round(100 * churn_probability) as integer) as varchar) || '% within 90 days'
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Churn risk ' || cast(cast(round(100 * churn_probability) as integer) as {{ dbt.type_string() }}) || '% within 90 days'
         || coalesce(': ' || churn_top_driver, '') as title,
     {{ json_object({
         'churn_probability': 'churn_probability',
         'churn_band': 'churn_band',
-        'scored_on': 'cast(as_of as varchar)',
+        'scored_on': 'cast(as_of as ' ~ dbt.type_string() ~ ')',
         'model_version': 'model_version',
         'drivers': 'churn_drivers',
     }) }} as details
@@ -28,12 +28,12 @@ from latest
 where churn_probability >= {{ alert_setting('churn_risk', 'min_probability') }}
 {% else %}
 select
-    cast(null as varchar) as rule,
-    cast(null as varchar) as account_id,
-    cast(null as varchar) as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    cast(null as varchar) as title,
-    cast(null as varchar) as details
+    cast(null as {{ dbt.type_string() }}) as rule,
+    cast(null as {{ dbt.type_string() }}) as account_id,
+    cast(null as {{ dbt.type_string() }}) as subject,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    cast(null as {{ dbt.type_string() }}) as title,
+    cast(null as {{ dbt.type_string() }}) as details
 where false
 {% endif %}

@@ -16,20 +16,20 @@ team as (
 
 select
     'churn_tolerance' as rule,
-    cast(null as varchar) as account_id,
-    slice || ':' || slice_value || ':' || cast(month as varchar) as subject,
+    cast(null as {{ dbt.type_string() }}) as account_id,
+    slice || ':' || slice_value || ':' || cast(month as {{ dbt.type_string() }}) as subject,
     case when slice = 'owner_csm' and slice_value <> 'unassigned' then slice_value end as owner_id,
-    cast(null as varchar) as owner_email,
-    'Churn over tolerance in ' || strftime(month, '%Y-%m') || ' for '
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Churn over tolerance in ' || {{ year_month_text('month') }} || ' for '
         || case slice when 'portfolio' then 'the portfolio'
                       when 'segment' then 'segment ' || slice_value
                       else 'the book of ' || coalesce(team.name, slice_value) end
-        || ': logo ' || cast(round(100 * logo_churn_rate, 2) as varchar) || '% (tolerance '
-        || cast(round(100 * logo_churn_tolerance, 2) as varchar) || '%), revenue '
-        || cast(round(100 * revenue_churn_rate, 2) as varchar) || '% (tolerance '
-        || cast(round(100 * revenue_churn_tolerance, 2) as varchar) || '%)' as title,
+        || ': logo ' || cast(round(100 * logo_churn_rate, 2) as {{ dbt.type_string() }}) || '% (tolerance '
+        || cast(round(100 * logo_churn_tolerance, 2) as {{ dbt.type_string() }}) || '%), revenue '
+        || cast(round(100 * revenue_churn_rate, 2) as {{ dbt.type_string() }}) || '% (tolerance '
+        || cast(round(100 * revenue_churn_tolerance, 2) as {{ dbt.type_string() }}) || '%)' as title,
     {{ json_object({
-        'month': 'cast(month as varchar)',
+        'month': 'cast(month as ' ~ dbt.type_string() ~ ')',
         'slice': 'slice',
         'slice_value': 'slice_value',
         'logo_churn_pct': 'round(100 * logo_churn_rate, 2)',

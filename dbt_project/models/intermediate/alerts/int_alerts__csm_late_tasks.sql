@@ -13,12 +13,12 @@ team as (
 
 select
     'csm_late_tasks' as rule,
-    cast(null as varchar) as account_id,
+    cast(null as {{ dbt.type_string() }}) as account_id,
     deadlines.owner_id as subject,
     deadlines.owner_id,
     team.email as owner_email,
-    coalesce(team.name, deadlines.owner_id) || ' missed ' || cast(count_tasks_late_window as varchar) || ' of '
-        || cast(count_tasks_due_window as varchar) || ' task deadlines in the last '
+    coalesce(team.name, deadlines.owner_id) || ' missed ' || cast(count_tasks_late_window as {{ dbt.type_string() }}) || ' of '
+        || cast(count_tasks_due_window as {{ dbt.type_string() }}) || ' task deadlines in the last '
         || '{{ alert_setting("csm_late_tasks", "window_days") }} days' as title,
     {{ json_object({
         'csm': 'coalesce(team.name, deadlines.owner_id)',

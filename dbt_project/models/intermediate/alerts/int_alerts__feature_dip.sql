@@ -14,17 +14,17 @@ select
     'feature_dip' as rule,
     account_id,
     feature as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Usage of ' || feature || ' down ' || cast(cast(round(-100 * usage_trend) as integer) as varchar) || '% ('
-        || cast(events_prior_30d as varchar) || ' -> ' || cast(events_30d as varchar)
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Usage of ' || feature || ' down ' || cast(cast(round(-100 * usage_trend) as integer) as {{ dbt.type_string() }}) || '% ('
+        || cast(events_prior_30d as {{ dbt.type_string() }}) || ' -> ' || cast(events_30d as {{ dbt.type_string() }})
         || ' events, 30 days vs prior 30)' as title,
     {{ json_object({
         'feature': 'feature',
         'events_30d': 'events_30d',
         'events_prior_30d': 'events_prior_30d',
         'drop_pct': 'round(-100 * usage_trend, 1)',
-        'last_used_date': 'cast(last_used_date as varchar)',
+        'last_used_date': 'cast(last_used_date as ' ~ dbt.type_string() ~ ')',
     }) }} as details
 from features
 where usage_trend <= -{{ alert_setting('feature_dip', 'drop_pct') }} / 100.0

@@ -5,10 +5,10 @@ select
     'health_dip' as rule,
     account_id,
     'health' as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Health down ' || cast(round(-health_change_7d, 1) as varchar) || ' points in 7 days (now '
-        || cast(round(health_score, 1) as varchar) || ', ' || health_band || ')' as title,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Health down ' || cast(round(-health_change_7d, 1) as {{ dbt.type_string() }}) || ' points in 7 days (now '
+        || cast(round(health_score, 1) as {{ dbt.type_string() }}) || ', ' || health_band || ')' as title,
     {{ json_object({
         'health_score': 'round(health_score, 1)',
         'change_7d': 'round(health_change_7d, 1)',

@@ -28,10 +28,10 @@ select
     'health_trend' as rule,
     account_id,
     'health' as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Health declined {{ weeks }} weeks in a row: ' || cast(round(score_w{{ weeks }}, 1) as varchar)
-        || ' -> ' || cast(round(score_w0, 1) as varchar) as title,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Health declined {{ weeks }} weeks in a row: ' || cast(round(score_w{{ weeks }}, 1) as {{ dbt.type_string() }})
+        || ' -> ' || cast(round(score_w0, 1) as {{ dbt.type_string() }}) as title,
     {{ json_object({
         'weeks': weeks,
         'health_score': 'round(score_w0, 1)',

@@ -3,13 +3,13 @@
 select
     'mrr_dip' as rule,
     account_id,
-    cast(month as varchar) as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'MRR down ' || cast(round(100.0 * -mrr_change / previous_mrr, 1) as varchar) || '%: '
-        || cast(round(previous_mrr, 2) as varchar) || ' -> ' || cast(round(mrr, 2) as varchar) as title,
+    cast(month as {{ dbt.type_string() }}) as subject,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'MRR down ' || cast(round(100.0 * -mrr_change / previous_mrr, 1) as {{ dbt.type_string() }}) || '%: '
+        || cast(round(previous_mrr, 2) as {{ dbt.type_string() }}) || ' -> ' || cast(round(mrr, 2) as {{ dbt.type_string() }}) as title,
     {{ json_object({
-        'month': 'cast(month as varchar)',
+        'month': 'cast(month as ' ~ dbt.type_string() ~ ')',
         'previous_mrr': 'round(previous_mrr, 2)',
         'mrr': 'round(mrr, 2)',
         'change_pct': 'round(100.0 * mrr_change / previous_mrr, 1)',

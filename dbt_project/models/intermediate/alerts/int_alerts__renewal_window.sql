@@ -27,12 +27,12 @@ windowed as (
 select
     'renewal_window' as rule,
     windowed.account_id,
-    windowed.subscription_id || '@' || cast(windowed.next_renewal_date as varchar)
-        || ':' || cast(windowed.window_days as varchar) as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Renewal in ' || cast(windowed.days_to_renewal as varchar) || ' days ('
-        || cast(windowed.next_renewal_date as varchar) || ')'
+    windowed.subscription_id || '@' || cast(windowed.next_renewal_date as {{ dbt.type_string() }})
+        || ':' || cast(windowed.window_days as {{ dbt.type_string() }}) as subject,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Renewal in ' || cast(windowed.days_to_renewal as {{ dbt.type_string() }}) || ' days ('
+        || cast(windowed.next_renewal_date as {{ dbt.type_string() }}) || ')'
         || case when windowed.is_cancelling then ', set to cancel' else '' end as title,
     windowed.window_days,
     windowed.days_to_renewal,
@@ -42,7 +42,7 @@ select
     {{ json_object({
         'window_days': 'windowed.window_days',
         'days_to_renewal': 'windowed.days_to_renewal',
-        'renewal_date': 'cast(windowed.next_renewal_date as varchar)',
+        'renewal_date': 'cast(windowed.next_renewal_date as ' ~ dbt.type_string() ~ ')',
         'arr': 'round(windowed.mrr * 12, 2)',
         'is_cancelling': 'windowed.is_cancelling',
     }) }} as details

@@ -5,5 +5,5 @@
     where="tasks.due_date >= " ~ as_of_date() ~ " and tasks.due_date <= "
           ~ dbt.dateadd('day', alert_setting('task_due', 'within_days'), as_of_date()),
     when_sql="case when grouped.due_date = " ~ as_of_date() ~ " then 'due today' "
-             ~ "else 'due on ' || cast(grouped.due_date as varchar) end",
+             ~ "else 'due on ' || cast(grouped.due_date as " ~ dbt.type_string() ~ ") end",
 ) }}

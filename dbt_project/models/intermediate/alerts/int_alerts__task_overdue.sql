@@ -5,6 +5,6 @@
     'task_overdue',
     where="tasks.due_date < " ~ as_of_date() ~ " and tasks.due_date >= "
           ~ dbt.dateadd('day', -alert_setting('task_overdue', 'max_age_days'), as_of_date()),
-    when_sql="'overdue since ' || cast(grouped.due_date as varchar)",
+    when_sql="'overdue since ' || cast(grouped.due_date as " ~ dbt.type_string() ~ ")",
     extra_details={'days_overdue': dbt.datediff('grouped.due_date', as_of_date(), 'day')},
 ) }}

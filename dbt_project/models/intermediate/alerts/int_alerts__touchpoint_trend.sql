@@ -15,15 +15,15 @@ select
     'touchpoint_trend' as rule,
     account_id,
     'cadence' as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
     case when last_touchpoint_date is null
-              then 'No touchpoint on record (cadence ' || cast(cadence_days as varchar) || ' days'
-         else 'No touchpoint for ' || cast(days_since_last_touchpoint as varchar) || ' days (cadence '
-              || cast(cadence_days as varchar) end
+              then 'No touchpoint on record (cadence ' || cast(cadence_days as {{ dbt.type_string() }}) || ' days'
+         else 'No touchpoint for ' || cast(days_since_last_touchpoint as {{ dbt.type_string() }}) || ' days (cadence '
+              || cast(cadence_days as {{ dbt.type_string() }}) end
         || coalesce(', ' || cadence_phase || ' phase', '') || ')' as title,
     {{ json_object({
-        'last_touchpoint_date': 'cast(last_touchpoint_date as varchar)',
+        'last_touchpoint_date': 'cast(last_touchpoint_date as ' ~ dbt.type_string() ~ ')',
         'days_since_last_touchpoint': 'days_since_last_touchpoint',
         'cadence_days': 'cadence_days',
         'cadence_phase': 'cadence_phase',
@@ -37,10 +37,10 @@ select
     'touchpoint_trend' as rule,
     account_id,
     'sentiment' as subject,
-    cast(null as varchar) as owner_id,
-    cast(null as varchar) as owner_email,
-    'Touchpoint sentiment falling: ' || cast(round(sentiment_prior_90d, 2) as varchar) || ' -> '
-        || cast(round(sentiment_90d, 2) as varchar) || ' (90 days vs prior 90)' as title,
+    cast(null as {{ dbt.type_string() }}) as owner_id,
+    cast(null as {{ dbt.type_string() }}) as owner_email,
+    'Touchpoint sentiment falling: ' || cast(round(sentiment_prior_90d, 2) as {{ dbt.type_string() }}) || ' -> '
+        || cast(round(sentiment_90d, 2) as {{ dbt.type_string() }}) || ' (90 days vs prior 90)' as title,
     {{ json_object({
         'sentiment_90d': 'round(sentiment_90d, 2)',
         'sentiment_prior_90d': 'round(sentiment_prior_90d, 2)',

@@ -49,7 +49,7 @@ raw_scores as (
         case
             when not coalesce(usage.has_usage_data, false) then null
             when usage.events_prior_30d > 0
-                then 100 * least(1.0, cast(usage.events_30d as double precision) / usage.events_prior_30d)
+                then 100 * least(1.0, cast(usage.events_30d as double) / usage.events_prior_30d)
             when usage.events_30d > 0 then 100
             else 0
         end as usage_trend,
@@ -58,7 +58,7 @@ raw_scores as (
         case
             when signals.days_since_touch is null then null
             else 100 * greatest(0.0, least(1.0,
-                (3.0 * cadence.cadence_days - signals.days_since_touch) / (2.0 * cadence.cadence_days)))
+                cast(3.0 * cadence.cadence_days - signals.days_since_touch as double) / (2.0 * cadence.cadence_days)))
         end as engagement_recency,
         -- support: 10 points per unit of 30-day ticket load (urgent 4, high 2, normal 1, low 0.5)
         -- and 20 per open high/urgent ticket

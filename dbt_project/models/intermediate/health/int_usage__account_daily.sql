@@ -219,18 +219,18 @@ computed as (
         rolled.active_users_7d,
         rolled.active_users_30d,
         case when rolled.has_user_ids and rolled.seats > 0
-            then cast(rolled.active_users_30d as double precision) / rolled.seats end as utilisation,
+            then cast(rolled.active_users_30d as double) / rolled.seats end as utilisation,
         rolled.key_features_used_30d,
-        cast(rolled.key_features_used_30d as double precision) / nullif(seen.key_seen, 0) as breadth,
+        cast(rolled.key_features_used_30d as double) / nullif(seen.key_seen, 0) as breadth,
         rolled.sticky_features_used_30d,
-        cast(rolled.sticky_features_used_30d as double precision) / nullif(seen.sticky_seen, 0) as sticky_adoption,
+        cast(rolled.sticky_features_used_30d as double) / nullif(seen.sticky_seen, 0) as sticky_adoption,
         rolled.events_1d,
         rolled.events_30d,
         coalesce(rolled.events_prior_30d, 0) as events_prior_30d,
         rolled.has_usage_data,
         rolled.has_user_ids,
         case when rolled.events_prior_30d > 0
-            then cast(rolled.events_30d as double precision) / rolled.events_prior_30d - 1 end as usage_trend,
+            then cast(rolled.events_30d as double) / rolled.events_prior_30d - 1 end as usage_trend,
         account_hashes.account_hash as _account_hash,
         usage_loaded_to_date.usage_loaded_at as _usage_loaded_at
     from rolled

@@ -4,7 +4,7 @@
 -- days were (re)loaded since its last run (macro health_usage_day_loads), so no intermediate
 -- model reads the fct_usage_daily mart. Incremental like the usage models it sits beside.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',

@@ -4,7 +4,7 @@
 -- Tagged as_of_cutoff: as_of only bounds which events count (a daily run skips it when no usage
 -- is new: flows/build_plan.py).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     incremental_strategy='delete+insert',
     unique_key='usage_date',
     on_schema_change='fail',

@@ -11,8 +11,8 @@
 {%- set seq = c['onboarding_sequence'] %}
 {%- set pooled = c['pooled_reach_out'] %}
 {#- a disabled campaign's CTE: no rows, same columns -#}
-{%- set disabled = "select cast(null as varchar) as campaign, cast(null as varchar) as step, "
-                   ~ "cast(null as varchar) as account_id, cast(null as varchar) as reason where false" %}
+{%- set disabled = "select cast(null as " ~ dbt.type_string() ~ ") as campaign, cast(null as " ~ dbt.type_string() ~ ") as step, "
+                   ~ "cast(null as " ~ dbt.type_string() ~ ") as account_id, cast(null as " ~ dbt.type_string() ~ ") as reason where false" %}
 {%- set recipient_filter = {'primary_contact': 'contacts.is_primary', 'champion': 'contacts.is_champion',
                             'all_contacts': 'true'} %}
 with accounts as (
@@ -63,8 +63,8 @@ welcome as (
         'once' as step,
         account_id,
         case when created_date >= {{ dbt.dateadd('day', -welcome['within_days'], as_of_date()) }}
-            then 'account created ' || cast(created_date as varchar)
-            else 'first paid ' || cast(first_paid_date as varchar)
+            then 'account created ' || cast(created_date as {{ dbt.type_string() }})
+            else 'first paid ' || cast(first_paid_date as {{ dbt.type_string() }})
         end as reason
     from accounts
     where journey_phase <> 'churned'
@@ -112,9 +112,9 @@ onboarding_sequence as (
     {%- if seq['enabled'] %}
     select
         'onboarding_sequence' as campaign,
-        'day_' || cast(step_day as varchar) as step,
+        'day_' || cast(step_day as {{ dbt.type_string() }}) as step,
         account_id,
-        'onboarding day ' || cast(days_in_streak as varchar) as reason
+        'onboarding day ' || cast(days_in_streak as {{ dbt.type_string() }}) as reason
     from sequence_due
     where latest = 1
     {%- else %}
@@ -126,7 +126,7 @@ pooled_reach_out as (
     {%- if pooled['enabled'] %}
     select
         'pooled_reach_out' as campaign,
-        cast({{ as_of_date() }} as varchar) as step,
+        cast({{ as_of_date() }} as {{ dbt.type_string() }}) as step,
         accounts.account_id,
         case when pool_assignments.pool is not null then 'pooled (' || pool_assignments.pool || ')'
             else 'pooled segment ' || accounts.segment

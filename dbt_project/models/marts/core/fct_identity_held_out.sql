@@ -11,6 +11,6 @@ select
     count(*) as count_rows_held_out
 from {{ source(system, table) }} as source
 where source.account_id is not null
-    and {{ resolved_account_id(system, 'cast(source.account_id as varchar)') }} is null
+    and {{ resolved_account_id(system, 'cast(source.account_id as ' ~ dbt.type_string() ~ ')') }} is null
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}

@@ -43,7 +43,7 @@ phase_cadence as (
         {% endfor %}
     {% endfor %}
     {% if rows %}{{ rows | join(' union all ') }}
-    {% else %}select cast(null as varchar) as phase, cast(null as varchar) as segment,
+    {% else %}select cast(null as {{ dbt.type_string() }}) as phase, cast(null as {{ dbt.type_string() }}) as segment,
         cast(null as integer) as cadence_days where false{% endif %}
 ),
 

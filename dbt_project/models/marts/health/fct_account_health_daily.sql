@@ -54,14 +54,13 @@ scoped_scores as (
 totals as (
     select
         *,
-        round((
-            {% for c in comps %}coalesce({{ health_weight(c) }} * {{ c }}_score, 0){{ " + " if not loop.last }}{% endfor %}
-        ) / nullif(
-            {% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %}
-        , 0), 4) as health_score,
+        -- each weighted term a double, added in component order and rounded once, the same way on
+        -- both engines (in decimal arithmetic Spark and DuckDB kept different scales: 0.0001 apart)
+        {{ round_double(
+            "(" ~ health_terms(comps) ~ ") / nullif(" ~ health_known_weight(comps) ~ ", 0)", 4) }} as health_score,
         -- the share of the configured weight with a score for this account and day
-        ({% for c in comps %}case when {{ c }}_score is null then 0 else {{ health_weight(c) }} end{{ " + " if not loop.last }}{% endfor %})
-            / {{ health_weight_total() }} as known_weight_share,
+        -- (double on both engines: Spark would keep a decimal quotient at a scale of its own)
+        {{ health_known_weight(comps) }} / cast({{ health_weight_total() }} as double) as known_weight_share,
         concat_ws(','{% for c in comps %}, case when {{ c }}_score is not null then '{{ c }}' end{% endfor %})
             as components_used
     from scoped_scores
@@ -106,7 +105,7 @@ final as (
         {% endfor %}
         health_score,
         components_used,
-        round(known_weight_share, 4) as known_weight_share,
+        {{ round_double('known_weight_share', 4) }} as known_weight_share,
         case
             -- unknown is not zero: too few components with data, or too little history, withholds the band
             when health_score is null then 'insufficient_data'

@@ -92,13 +92,13 @@ select
     end as phase,
     case
         when first_paid_date is not null and current_mrr = 0 then 'MRR reached 0'
-        when health_band = 'red' then 'health red (' || cast(round(health_score, 1) as varchar) || ')'
+        when health_band = 'red' then 'health red (' || cast(round(health_score, 1) as {{ dbt.type_string() }}) || ')'
         when days_to_renewal <= {{ var('journey_renewal_window_days') }}
-            then 'renewal in ' || cast(days_to_renewal as varchar) || ' days'
+            then 'renewal in ' || cast(days_to_renewal as {{ dbt.type_string() }}) || ' days'
         when recent_nps >= {{ var('journey_advocacy_min_nps') }} and health_band = 'green'
-            then 'promoter NPS ' || cast(recent_nps as varchar) || ' and green health'
+            then 'promoter NPS ' || cast(recent_nps as {{ dbt.type_string() }}) || ' and green health'
         when days_in_streak < {{ var('journey_onboarding_days') }}
-            then 'day ' || cast(days_in_streak as varchar) || ' of ' || '{{ var("journey_onboarding_days") }}'
+            then 'day ' || cast(days_in_streak as {{ dbt.type_string() }}) || ' of ' || '{{ var("journey_onboarding_days") }}'
                  || case when streak_start_date = first_paid_date or first_paid_date is null
                          then ' (new account)' else ' (reactivated)' end
         else 'onboarding period over'

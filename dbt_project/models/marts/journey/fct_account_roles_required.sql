@@ -64,7 +64,7 @@ required as (
     select
         account_id, 'csm' as role,
         case when is_named then 'named_csms' else 'csm' end as rule,
-        cast(null as varchar) as assign_to,
+        cast(null as {{ dbt.type_string() }}) as assign_to,
         case when is_named then segment || ' accounts go to named CSMs' else 'every active account has a CSM' end
             as reason
     from facts
@@ -75,8 +75,8 @@ required as (
 
     select
         account_id, 'onboarding_specialist' as role, 'onboarding_period' as rule,
-        cast(null as varchar) as assign_to,
-        'onboarding day ' || cast(days_in_streak as varchar) || ' of {{ onboarding_days }} ('
+        cast(null as {{ dbt.type_string() }}) as assign_to,
+        'onboarding day ' || cast(days_in_streak as {{ dbt.type_string() }}) || ' of {{ onboarding_days }} ('
             || case lifecycle when 'reactivated' then 'reactivated' else 'new account' end || ')' as reason
     from facts
     where days_in_streak < {{ onboarding_days }}
@@ -87,8 +87,8 @@ required as (
 
     select
         account_id, 'renewal_manager' as role, 'renewal_window' as rule,
-        cast(null as varchar) as assign_to,
-        'renewal in ' || cast(days_to_renewal as varchar) || ' days' as reason
+        cast(null as {{ dbt.type_string() }}) as assign_to,
+        'renewal in ' || cast(days_to_renewal as {{ dbt.type_string() }}) || ' days' as reason
     from facts
     where days_to_renewal <= {{ var('ownership_renewal_window_days') }}
     {% endif %}

@@ -23,7 +23,7 @@ named as (
     {% for seg, user_id in named_pairs %}
     select '{{ seg }}' as segment, '{{ user_id }}' as user_id{% if not loop.last %} union all{% endif %}
     {% else %}
-    select cast(null as varchar) as segment, cast(null as varchar) as user_id where 1 = 0
+    select cast(null as {{ dbt.type_string() }}) as segment, cast(null as {{ dbt.type_string() }}) as user_id where 1 = 0
     {% endfor %}
 ),
 

@@ -36,9 +36,9 @@ facts as (
 
 {%- if playbooks | length == 0 %}
 select
-    cast(null as varchar) as playbook,
-    cast(null as varchar) as account_id,
-    cast(null as varchar) as trigger_reason
+    cast(null as {{ dbt.type_string() }}) as playbook,
+    cast(null as {{ dbt.type_string() }}) as account_id,
+    cast(null as {{ dbt.type_string() }}) as trigger_reason
 where false
 {%- else %}
 {%- for pb in playbooks %}
@@ -50,8 +50,8 @@ select
     concat_ws('; '
         {%- if t['phase'] %}, 'phase ' || facts.phase{% endif %}
         {%- if t['health_band'] %}, 'health ' || facts.health_band{% endif %}
-        {%- if t['renewal_within_days'] is not none %}, 'renewal in ' || cast(facts.days_to_renewal as varchar) || ' days'{% endif %}
-        {%- if t['utilisation_below'] is not none or t['utilisation_above'] is not none %}, 'utilisation ' || cast(round(facts.utilisation, 2) as varchar){% endif %}
+        {%- if t['renewal_within_days'] is not none %}, 'renewal in ' || cast(facts.days_to_renewal as {{ dbt.type_string() }}) || ' days'{% endif %}
+        {%- if t['utilisation_below'] is not none or t['utilisation_above'] is not none %}, 'utilisation ' || cast(round(facts.utilisation, 2) as {{ dbt.type_string() }}){% endif %}
         {%- if t['alert_rule'] %}, 'alert {{ t["alert_rule"] }}'{% endif %}
     ) as trigger_reason
 from facts

@@ -10,7 +10,7 @@ with runs as (
 tasks as (
     select source_ref as run_id, status, due_date, completed_as_of
     from {{ ref('stg_ops__tasks') }}
-    where starts_with(source, 'playbook:')
+    where {{ starts_with('source', "'playbook:'") }}
 ),
 
 per_run as (

@@ -46,7 +46,7 @@ select
     -- quick ratio: MRR gained over MRR lost; null when nothing was lost
     case
         when contraction_mrr + churned_mrr > 0
-            then round(cast((new_mrr + expansion_mrr + reactivation_mrr) as double precision)
-                / cast((contraction_mrr + churned_mrr) as double precision), 6)
+            then round(cast((new_mrr + expansion_mrr + reactivation_mrr) as double)
+                / cast((contraction_mrr + churned_mrr) as double), 6)
     end as quick_ratio
 from filled

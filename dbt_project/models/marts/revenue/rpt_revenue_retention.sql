@@ -100,7 +100,7 @@ combined as (
 rates as (
     select
         *,
-        {% set f = 'cast(%s as double precision)' -%}
+        {% set f = 'cast(%s as double)' -%}
         -- ratios rounded to 6 places (a ten-thousandth of a percent): stable across engines
         round(case when opening_mrr > 0 then
             {{ f % '(opening_mrr + expansion_mrr - contraction_mrr - churned_mrr)' }} / {{ f % 'opening_mrr' }}
@@ -116,8 +116,8 @@ rates as (
         round(case when opening_mrr > 0 then
             {{ f % '(contraction_mrr + churned_mrr)' }} / {{ f % 'opening_mrr' }}
         end, 6) as revenue_churn_rate,
-        cast({{ var('revenue_churn_tolerance_logo_pct') }} as double precision) / 100 as logo_churn_tolerance,
-        cast({{ var('revenue_churn_tolerance_revenue_pct') }} as double precision) / 100 as revenue_churn_tolerance
+        cast({{ var('revenue_churn_tolerance_logo_pct') }} as double) / 100 as logo_churn_tolerance,
+        cast({{ var('revenue_churn_tolerance_revenue_pct') }} as double) / 100 as revenue_churn_tolerance
     from combined
 )
 

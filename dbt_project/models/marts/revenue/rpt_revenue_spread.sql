@@ -43,5 +43,5 @@ select
     mrr,
     arr,
     count_accounts,
-    cast(mrr as double precision) / cast(sum(mrr) over (partition by slice) as double precision) as share_of_mrr
+    cast(mrr as double) / cast(sum(mrr) over (partition by slice) as double) as share_of_mrr
 from aggregated

@@ -27,9 +27,9 @@ nps as (
         'nps' as survey,
         contact_id,
         account_id,
-        cast({{ as_of_date() }} as varchar) as period,
+        cast({{ as_of_date() }} as {{ dbt.type_string() }}) as period,
         case when last_nps_date is null then 'first NPS survey'
-            else 'last NPS ' || cast(last_nps_date as varchar) end as reason,
+            else 'last NPS ' || cast(last_nps_date as {{ dbt.type_string() }}) end as reason,
         row_number() over (
             order by
                 last_nps_date nulls first,
@@ -89,8 +89,8 @@ onboarding as (
         'onboarding' as survey,
         audience.contact_id,
         audience.account_id,
-        cast(max(onboarding_ended.onboarding_start) as varchar) as period,
-        'onboarding ended ' || cast(max(onboarding_ended.ended_on) as varchar) as reason,
+        cast(max(onboarding_ended.onboarding_start) as {{ dbt.type_string() }}) as period,
+        'onboarding ended ' || cast(max(onboarding_ended.ended_on) as {{ dbt.type_string() }}) as reason,
         cast(0 as bigint) as priority
     from onboarding_ended
     inner join audience on onboarding_ended.account_id = audience.account_id and audience.is_primary

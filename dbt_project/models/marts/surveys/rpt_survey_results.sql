@@ -48,7 +48,7 @@ select
     survey,
     invitations_sent,
     invitations_answered,
-    round(cast(invitations_answered as double precision) / nullif(invitations_sent, 0), 4) as response_rate,
+    round(cast(invitations_answered as double) / nullif(invitations_sent, 0), 4) as response_rate,
     responses,
     responses_to_invitations,
     round(avg_score, 2) as avg_score,

@@ -11,7 +11,7 @@ select
     sum(case when usage_date > {{ dbt.dateadd('day', -30, as_of_date()) }} then events else 0 end) as events_30d,
     sum(case when usage_date <= {{ dbt.dateadd('day', -30, as_of_date()) }}
               and usage_date > {{ dbt.dateadd('day', -60, as_of_date()) }} then events else 0 end) as events_prior_30d,
-    cast(sum(case when usage_date > {{ dbt.dateadd('day', -30, as_of_date()) }} then events else 0 end) as double precision)
+    cast(sum(case when usage_date > {{ dbt.dateadd('day', -30, as_of_date()) }} then events else 0 end) as double)
         / nullif(sum(case when usage_date <= {{ dbt.dateadd('day', -30, as_of_date()) }}
                            and usage_date > {{ dbt.dateadd('day', -60, as_of_date()) }} then events else 0 end), 0)
         - 1 as usage_trend,

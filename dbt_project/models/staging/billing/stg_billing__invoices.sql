@@ -4,14 +4,14 @@ with source as (
 
 typed as (
     select
-        cast(invoice_id as varchar) as invoice_id,
+        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
         -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
-        {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
+        {{ resolved_account_id('billing', 'cast(source.account_id as ' ~ dbt.type_string() ~ ')') }} as account_id,
         cast(issued_at as date) as issued_at,
         cast(due_at as date) as due_at,
         cast(paid_at as date) as paid_at,
         cast(amount as decimal(18, 2)) as amount,
-        cast(status as varchar) as status,
+        cast(status as {{ dbt.type_string() }}) as status,
         _source_file,
         _source_row,
         _loaded_at,

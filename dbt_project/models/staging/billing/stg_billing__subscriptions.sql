@@ -4,19 +4,19 @@ with source as (
 
 typed as (
     select
-        cast(subscription_id as varchar) as subscription_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         -- another system's customer id resolves onto its CRM account (stg_identity__crosswalk)
-        {{ resolved_account_id('billing', 'cast(source.account_id as varchar)') }} as account_id,
-        cast(plan as varchar) as plan,
-        cast(billing_interval as varchar) as billing_interval,
+        {{ resolved_account_id('billing', 'cast(source.account_id as ' ~ dbt.type_string() ~ ')') }} as account_id,
+        cast(plan as {{ dbt.type_string() }}) as plan,
+        cast(billing_interval as {{ dbt.type_string() }}) as billing_interval,
         cast(amount as decimal(18, 2)) as amount,
         -- ISO 4217 codes, whatever case the export uses (Stripe writes usd)
-        upper(cast(currency as varchar)) as currency,
+        upper(cast(currency as {{ dbt.type_string() }})) as currency,
         cast(seats as bigint) as seats,
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,
         cast(renewal_date as date) as renewal_date,
-        cast(status as varchar) as status,
+        cast(status as {{ dbt.type_string() }}) as status,
         cast(discount_pct as decimal(18, 2)) as discount_pct,
         _source_file,
         _source_row,

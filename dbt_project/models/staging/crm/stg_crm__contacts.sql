@@ -4,13 +4,13 @@ with source as (
 
 typed as (
     select
-        cast(contact_id as varchar) as contact_id,
-        cast(account_id as varchar) as account_id,
-        cast(email as varchar) as email,
-        cast(name as varchar) as name,
-        cast(role as varchar) as role,
-        case when is_champion is null then null else cast(lower(cast(is_champion as varchar)) in ('true', 't', '1', 'yes', 'y') as boolean) end as is_champion,
-        case when is_primary is null then null else cast(lower(cast(is_primary as varchar)) in ('true', 't', '1', 'yes', 'y') as boolean) end as is_primary,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(role as {{ dbt.type_string() }}) as role,
+        case when is_champion is null then null else cast(lower(cast(is_champion as {{ dbt.type_string() }})) in ('true', 't', '1', 'yes', 'y') as boolean) end as is_champion,
+        case when is_primary is null then null else cast(lower(cast(is_primary as {{ dbt.type_string() }})) in ('true', 't', '1', 'yes', 'y') as boolean) end as is_primary,
         cast(left_at as timestamp) as left_at,
         cast(unsubscribed_at as timestamp) as unsubscribed_at,
         _source_file,

@@ -2,10 +2,10 @@
 select system, source_id, account_id, note
 from (
     select
-        cast(system as varchar) as system,
-        cast(source_id as varchar) as source_id,
-        cast(account_id as varchar) as account_id,
-        cast(note as varchar) as note,
+        cast(system as {{ dbt.type_string() }}) as system,
+        cast(source_id as {{ dbt.type_string() }}) as source_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(note as {{ dbt.type_string() }}) as note,
         row_number() over (
             partition by system, source_id order by _loaded_at desc, _source_file desc, _source_row desc
         ) as version_rank

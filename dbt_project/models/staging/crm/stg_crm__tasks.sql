@@ -4,13 +4,13 @@ with source as (
 
 typed as (
     select
-        cast(task_id as varchar) as task_id,
-        cast(account_id as varchar) as account_id,
-        cast(owner_id as varchar) as owner_id,
-        cast(title as varchar) as title,
+        cast(task_id as {{ dbt.type_string() }}) as task_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(title as {{ dbt.type_string() }}) as title,
         cast(due_at as timestamp) as due_at,
         cast(completed_at as timestamp) as completed_at,
-        cast(source as varchar) as source,
+        cast(source as {{ dbt.type_string() }}) as source,
         _source_file,
         _source_row,
         _loaded_at,

@@ -4,12 +4,12 @@ with source as (
 
 typed as (
     select
-        cast(user_id as varchar) as user_id,
-        cast(name as varchar) as name,
-        cast(email as varchar) as email,
-        cast(role as varchar) as role,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(role as {{ dbt.type_string() }}) as role,
         cast(capacity as bigint) as capacity,
-        case when active is null then null else cast(lower(cast(active as varchar)) in ('true', 't', '1', 'yes', 'y') as boolean) end as active,
+        case when active is null then null else cast(lower(cast(active as {{ dbt.type_string() }})) in ('true', 't', '1', 'yes', 'y') as boolean) end as active,
         _source_file,
         _source_row,
         _loaded_at,

@@ -4,12 +4,12 @@ with source as (
 
 typed as (
     select
-        cast(touchpoint_id as varchar) as touchpoint_id,
-        cast(account_id as varchar) as account_id,
-        cast(user_id as varchar) as user_id,
+        cast(touchpoint_id as {{ dbt.type_string() }}) as touchpoint_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(occurred_at as timestamp) as occurred_at,
-        cast(channel as varchar) as channel,
-        cast(sentiment as double precision) as sentiment,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(sentiment as double) as sentiment,
         _source_file,
         _source_row,
         _loaded_at,

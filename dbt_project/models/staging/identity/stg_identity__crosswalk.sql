@@ -40,7 +40,7 @@ accounts as (
 
 listed as (
     select 'billing' as system, customer_id as source_id, name, email, domain,
-        cast(null as varchar) as crm_account_id
+        cast(null as {{ dbt.type_string() }}) as crm_account_id
     from billing_customers
     union all
     select 'product', product_account_id, name, email, domain, null
@@ -96,7 +96,7 @@ strongest as (
     select system, source_id, match_rule, confidence,
         count(distinct account_id) as n_candidates,
         min(account_id) as account_id,
-        string_agg(distinct account_id, ', ' order by account_id) as candidate_accounts
+        {{ string_agg_ordered('account_id', "', '", ['account_id'], distinct=true) }} as candidate_accounts
     from (
         select *, min(strength) over (partition by system, source_id) as best
         from candidates

@@ -2,10 +2,10 @@
 select product_account_id, name, email, domain
 from (
     select
-        cast(product_account_id as varchar) as product_account_id,
-        cast(name as varchar) as name,
-        cast(email as varchar) as email,
-        cast(domain as varchar) as domain,
+        cast(product_account_id as {{ dbt.type_string() }}) as product_account_id,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(domain as {{ dbt.type_string() }}) as domain,
         row_number() over (
             partition by product_account_id order by _loaded_at desc, _source_file desc, _source_row desc
         ) as version_rank

@@ -3,11 +3,11 @@
 select organization_id, name, email, domain, crm_account_id
 from (
     select
-        cast(organization_id as varchar) as organization_id,
-        cast(name as varchar) as name,
-        cast(email as varchar) as email,
-        cast(domain as varchar) as domain,
-        nullif(trim(cast(crm_account_id as varchar)), '') as crm_account_id,
+        cast(organization_id as {{ dbt.type_string() }}) as organization_id,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(domain as {{ dbt.type_string() }}) as domain,
+        nullif(trim(cast(crm_account_id as {{ dbt.type_string() }})), '') as crm_account_id,
         row_number() over (
             partition by organization_id order by _loaded_at desc, _source_file desc, _source_row desc
         ) as version_rank

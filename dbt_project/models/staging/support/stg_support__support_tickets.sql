@@ -4,13 +4,13 @@ with source as (
 
 typed as (
     select
-        cast(ticket_id as varchar) as ticket_id,
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
         -- a support desk's organization id resolves onto its CRM account (stg_identity__crosswalk)
-        {{ resolved_account_id('support', 'cast(source.account_id as varchar)') }} as account_id,
+        {{ resolved_account_id('support', 'cast(source.account_id as ' ~ dbt.type_string() ~ ')') }} as account_id,
         cast(opened_at as timestamp) as opened_at,
         cast(closed_at as timestamp) as closed_at,
-        cast(priority as varchar) as priority,
-        cast(csat as double precision) as csat,
+        cast(priority as {{ dbt.type_string() }}) as priority,
+        cast(csat as double) as csat,
         _source_file,
         _source_row,
         _loaded_at,

@@ -4,12 +4,12 @@ with source as (
 
 typed as (
     select
-        cast(response_id as varchar) as response_id,
-        cast(account_id as varchar) as account_id,
-        cast(contact_id as varchar) as contact_id,
-        cast(survey as varchar) as survey,
-        cast(score as double precision) as score,
-        cast(comment as varchar) as comment,
+        cast(response_id as {{ dbt.type_string() }}) as response_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(survey as {{ dbt.type_string() }}) as survey,
+        cast(score as double) as score,
+        cast(comment as {{ dbt.type_string() }}) as comment,
         cast(responded_at as timestamp) as responded_at,
         _source_file,
         _source_row,
