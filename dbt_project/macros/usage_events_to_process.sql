@@ -24,7 +24,8 @@
     {{ return(adapter.dispatch('latest_event_versions', 'steward')(rel)) }}
 {%- endmacro %}
 
-{% macro default__latest_event_versions(rel) -%}
+{#- CTE `ranked`: rows of `rel` (those matching `where`) numbered newest first within their event_id. -#}
+{% macro rank_event_versions(rel, where='true') -%}
     ranked as (
         select
             *,
@@ -32,7 +33,12 @@
                 partition by event_id order by _loaded_at desc, _source_file desc, _source_row desc
             ) as version_rank
         from {{ rel }}
-    ),
+        where {{ where }}
+    )
+{%- endmacro %}
+
+{% macro default__latest_event_versions(rel) -%}
+    {{ rank_event_versions(rel) }},
     events as (
         select * from ranked where version_rank = 1
     )
@@ -45,15 +51,7 @@
     duplicated as (
         select event_id from {{ rel }} group by event_id having count(*) > 1
     ),
-    ranked as (
-        select
-            *,
-            row_number() over (
-                partition by event_id order by _loaded_at desc, _source_file desc, _source_row desc
-            ) as version_rank
-        from {{ rel }}
-        where event_id in (select event_id from duplicated)
-    ),
+    {{ rank_event_versions(rel, 'event_id in (select event_id from duplicated)') }},
     events as (
         select *, 1 as version_rank
         from {{ rel }}

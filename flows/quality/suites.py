@@ -8,6 +8,7 @@ context is slow; suites are cached per table and day).
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,28 @@ INDEX = "_ix"  # the frame position GX reports for each unexpected row
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [INDEX],
                  "return_unexpected_index_query": False}
 _STATE: dict = {"ctx": None, "defs": {}, "docs": None}
+
+
+def _import_gx():
+    """great_expectations, imported so that an installed pyspark cannot end the process.
+
+    GX imports pyspark.sql.connect when pyspark is installed (the `spark` extra), and pyspark
+    calls sys.exit(0) there ("Skipping doctests") when the main module has neither __spec__ nor
+    __file__: `python -c`, pytest-xdist workers, embedded interpreters. The gate died that way.
+    For the first import only, such a main module gets a placeholder __file__.
+    """
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    main = sys.modules.get("__main__")
+    bare = main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__")
+    if bare:
+        main.__file__ = "<steward>"
+    try:
+        import great_expectations as gx
+    finally:
+        if bare:
+            del main.__file__
+    return gx
 
 
 def value_column(name: str) -> str:
@@ -65,7 +88,7 @@ def frame_sql(table: str, rules: list[Rule], raw_types: dict[str, str] | None = 
 
 def expectation_for(rule: Rule):
     """The GX expectation checking one gx-engine rule; meta carries the rule id back."""
-    import great_expectations as gx
+    gx = _import_gx()
 
     E, meta, col = gx.expectations, {"rule": rule.id}, rule.column
     if rule.check == "not_null":
@@ -91,7 +114,7 @@ def expectation_for(rule: Rule):
 def context():
     """The process's ephemeral GX context, with a data docs site when docs_dir was set."""
     if _STATE["ctx"] is None:
-        import great_expectations as gx
+        gx = _import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         for name in ("great_expectations", "great_expectations.data_context.types.base"):
@@ -147,7 +170,7 @@ def suite_for(table: str, rules: list[Rule], today: date) -> Suite | None:
 
 
 def _build(table: str, rules: list[Rule], name: str) -> Suite:
-    import great_expectations as gx
+    gx = _import_gx()
 
     ctx = context()
     asset = _STATE["source"].add_dataframe_asset(name)
