@@ -254,6 +254,8 @@ def dbt_build(config: Config, as_of: date, select: str | None = None, full_refre
         args += ["--exclude-resource-type", "unit_test"]
     run_vars = {"usage_tests_from": usage_tests_from} if usage_tests_from else None
     if config.dbt.engine == "spark":  # models on Spark, their tables' data tests on DuckDB (flows/spark_engine.py)
+        from dbt_common.events.base_types import EventLevel
+
         result = spark_engine.build(config, args, as_of, run_dbt, run_vars,
                                     verbose=_dbt_log_level() == EventLevel.INFO)
     else:
