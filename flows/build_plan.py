@@ -58,7 +58,10 @@ class BuildPlan:
 def code_hash(config: Config) -> str:
     """The dbt project's files and the config vars dbt is given (as_of is not part of it)."""
     root = Path(config.dbt.project_dir)
-    h = hashlib.sha256(json.dumps(config.dbt_vars(), sort_keys=True, default=str).encode())
+    # where the lake lives is not what a build computes: a workspace copied or moved elsewhere
+    # (its lake with it) must not look like a changed project and force a full build
+    dbt_vars = {k: v for k, v in config.dbt_vars().items() if k != "lake_uri"}
+    h = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True, default=str).encode())
     if config.dbt.engine != "duckdb":  # a switch of engine: the other engine has none of the tables yet
         h.update(config.dbt.engine.encode())
     files = [root / "dbt_project.yml"] + [p for d in ("models", "macros", "data-tests", "seeds")
