@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from flows.config.base import DBT_PROJECT_DIR
 from flows.ingest.contract import TABLES
 
-# The ops tables dbt reads back as sources (dbt_project/models/staging/ops).
-OPS_SOURCES = ("alerts", "outbox", "load_ledger", "tasks", "account_phase_history", "assignments",
-               "playbook_runs", "survey_invitations")
 EMPTY_BATCH = "__none__"
 
 
@@ -90,10 +89,17 @@ def export_raw(con: duckdb.DuckDBPyConnection, lake: Path) -> LakeExport:
     return out
 
 
+def ops_sources(project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
+    """The ops tables dbt reads back, as the project's one declaration of the ops source names them
+    (models/staging/ops/_ops__sources.yml): a table added there reaches the lake with no second list."""
+    doc = yaml.safe_load((project_dir / "models" / "staging" / "ops" / "_ops__sources.yml").read_text())
+    return [t["name"] for src in doc["sources"] if src["name"] == "ops" for t in src["tables"]]
+
+
 def export_ops(con: duckdb.DuckDBPyConnection, lake: Path) -> int:
     """Rewrite lake/ops from the ops tables dbt reads (before each build on another engine)."""
     n = 0
-    for name in OPS_SOURCES:
+    for name in ops_sources():
         exists = con.execute("select count(*) from information_schema.tables where table_schema='ops' "
                              "and table_name=?", [name]).fetchone()[0]
         if not exists:
