@@ -56,21 +56,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_DBT_BUILT = ("model", "seed", "snapshot")
+
+
+def _dbt_nodes(manifest_path: Path) -> dict[str, dict]:
+    """The manifest's nodes that dbt builds into a relation (models, seeds, snapshots)."""
+    m = json.loads(Path(manifest_path).read_text())
+    return {uid: n for uid, n in m["nodes"].items() if n["resource_type"] in _DBT_BUILT}
+
+
+def _relation(node: dict) -> tuple[str, str]:
+    return (node["schema"], node.get("alias") or node["name"])
+
+
 def dbt_tables(manifest_path: Path) -> set[tuple[str, str]]:
     """(schema, name) of every relation dbt builds (models, seeds, snapshots), from its manifest."""
-    m = json.loads(Path(manifest_path).read_text())
-    return {(n["schema"], n.get("alias") or n["name"]) for n in m["nodes"].values()
-            if n["resource_type"] in ("model", "seed", "snapshot")}
+    return {_relation(n) for n in _dbt_nodes(manifest_path).values()}
 
 
 def dbt_view_inputs(manifest_path: Path) -> dict[tuple[str, str], set[tuple[str, str]] | None]:
     """For each dbt view: the dbt tables it reads, through other views; None when it reads a
     source (raw or ops rows change without dbt), so its rows may change whenever the run writes."""
-    m = json.loads(Path(manifest_path).read_text())
-    nodes = {uid: n for uid, n in m["nodes"].items() if n["resource_type"] in ("model", "seed", "snapshot")}
-
-    def rel(n: dict) -> tuple[str, str]:
-        return (n["schema"], n.get("alias") or n["name"])
+    nodes = _dbt_nodes(manifest_path)
 
     def inputs(uid: str, seen: set) -> set | None:
         out: set = set()
@@ -82,21 +89,19 @@ def dbt_view_inputs(manifest_path: Path) -> dict[tuple[str, str], set[tuple[str,
                 up = inputs(parent, seen | {parent})
                 if up is None:
                     return None
-                out |= up | {rel(p)}
+                out |= up | {_relation(p)}
             else:
-                out.add(rel(p))
+                out.add(_relation(p))
         return out
 
-    return {rel(n): inputs(uid, {uid}) for uid, n in nodes.items() if n["config"].get("materialized") == "view"}
+    return {_relation(n): inputs(uid, {uid}) for uid, n in nodes.items() if n["config"].get("materialized") == "view"}
 
 
 def built_tables(run_results_path: Path, manifest_path: Path) -> set[tuple[str, str]]:
     """(schema, name) of the models and seeds one dbt invocation wrote (its run_results.json)."""
-    m = json.loads(Path(manifest_path).read_text())
     done = {r["unique_id"] for r in json.loads(Path(run_results_path).read_text())["results"]
             if r["status"] == "success"}
-    return {(n["schema"], n.get("alias") or n["name"]) for uid, n in m["nodes"].items()
-            if uid in done and n["resource_type"] in ("model", "seed", "snapshot")}
+    return {_relation(n) for uid, n in _dbt_nodes(manifest_path).items() if uid in done}
 
 
 def _projection(schema: str, table: str, cols: list[str], excluded: set[str],
