@@ -3,7 +3,7 @@
 A model is rebuilt when something it is computed from changed since the previous run's build:
 - a raw source received rows (the load ledger has a load or a supersession since that build);
 - an ops source dbt reads back (alerts, tasks, phases, ...) differs from what the previous run
-  left at its end (serve actions applied this run, a manual fix);
+  left at its end (serve actions applied this run, a manual fix): what reads that source;
 - as_of moved, for models whose SQL uses as_of (found in dbt's manifest, through macros too).
   Models tagged `as_of_cutoff` use as_of only to leave out later events (the usage models): they
   rebuild when as_of moves back, or when raw usage holds events between the two as_of days;
@@ -97,9 +97,9 @@ def _reads_as_of(code: str) -> bool:
     return "var('as_of'" in squeezed
 
 
-def ops_fingerprint(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str]]) -> str:
-    """Rows of every non-raw source dbt reads (ops state, model scores), as one hash."""
-    parts = []
+def ops_fingerprints(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Rows of each non-raw source dbt reads (ops state, model scores), one hash per source."""
+    parts = {}
     for name, (schema, table) in sorted(sources.items()):
         if schema == "raw":
             continue
@@ -110,8 +110,25 @@ def ops_fingerprint(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str
             n, h = con.execute(f"select count(*), coalesce(sum(hash(t) % 1000000007), 0) from {rel} t").fetchone()
         except duckdb.CatalogException:
             n, h = None, None  # absent (no model trained yet): absent again is no change
-        parts.append(f"{name}:{n}:{h}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+        parts[name] = f"{n}:{h}"
+    return parts
+
+
+def ops_fingerprint(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str]]) -> str:
+    """What ops.dbt_build_state keeps: the per-source hashes as JSON."""
+    return json.dumps(ops_fingerprints(con, sources), sort_keys=True)
+
+
+def changed_ops_sources(recorded: str, now: dict[str, str]) -> list[str]:
+    """The ops sources whose rows differ from the recorded fingerprint (all of them when it is
+    in the single-hash form written before 2026-12-06, which cannot say which one changed)."""
+    try:
+        before = json.loads(recorded)
+    except ValueError:
+        before = None
+    if not isinstance(before, dict):
+        return sorted(now)
+    return sorted(n for n in now if before.get(n) != now[n])
 
 
 def ledger_mark(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -147,11 +164,12 @@ def plan_build(con: duckdb.DuckDBPyConnection, config: Config, manifest_path: Pa
             select.append(f"source:{name}+")
     if select:
         plan.rebuilt_because.append("new rows in " + ", ".join(s[7:-1] for s in select))
-    if last_ops is None or last_ops != ops_fingerprint(con, graph["sources"]):
-        ops = [f"source:{n}+" for n, (schema, _) in sorted(graph["sources"].items()) if schema != "raw"]
-        select += ops
-        plan.rebuilt_because.append("ops state changed since the last run" if last_ops else
-                                    "the last run did not finish after its build")
+    ops_now = ops_fingerprints(con, graph["sources"])
+    changed_ops = sorted(ops_now) if last_ops is None else changed_ops_sources(last_ops, ops_now)
+    if changed_ops:  # only what reads a changed source: new ledger rows alone rebuild no model
+        select += [f"source:{n}+" for n in changed_ops]
+        plan.rebuilt_because.append(f"ops state changed since the last run ({', '.join(changed_ops)})" if last_ops
+                                    else "the last run did not finish after its build")
     if as_of != last_as_of:
         select += [f"{n}+" for n in graph["as_of"]]
         plan.rebuilt_because.append(f"as_of moved from {last_as_of} ({len(graph['as_of'])} models use it)")

@@ -172,6 +172,14 @@ def test_a_file_with_new_content_is_loaded_and_published(next_day):
                           for c in header.split(",")) + "\n")
     run = run_pipeline(a, NEXT)
     assert run.status == "succeeded" and run.rows_loaded.get("touchpoints", 0) > 0
+    # of the ops state dbt reads, only the load ledger moved (this load): what reads only the other
+    # ops sources (alerts, playbook runs, assignments) is not rebuilt
+    ops_lines = [line for line in run.dbt["because"] if line.startswith("ops state changed")]
+    assert ops_lines == ["ops state changed since the last run (ops.load_ledger)"], run.dbt["because"]
+    executed = {r["unique_id"].split(".")[-1] for r in
+                json.loads((a.paths.dbt_target / "run_results.json").read_text())["results"]}
+    assert "fct_touchpoints" in executed
+    assert executed & {"stg_ops__alerts", "stg_ops__playbook_runs", "stg_ops__assignments", "rpt_playbook_progress"} == set()
     assert run.files_not_reread == run.files_skipped and not run.quality.get("skipped")
     assert run.models_built > 0 and run.published["mode"] == "changed"
     _assert_copy_equals_warehouse(a)
