@@ -2,7 +2,7 @@
 
 Before the build, the gated raw rows and the ops state dbt reads go to the workspace's Parquet
 lake (flows/lake.py), which the spark target reads as its sources. After the build, every table
-Spark wrote (Parquet under <workspace>/spark/warehouse) is copied into the DuckDB warehouse under
+that build wrote (Parquet under <workspace>/spark/warehouse) is copied into the DuckDB warehouse under
 the same schema and name, and so are the few views the Python side queries: reconcilers, reports,
 model scoring and the analyst copy then run unchanged.
 
@@ -30,6 +30,7 @@ CONTROL_PLANE_VIEWS = ("stg_crm__accounts", "stg_crm__contacts", "stg_crm__team"
 
 
 LOG4J = Path(__file__).with_name("spark_log4j2.properties")
+SPARK_RUN_RESULTS = "spark_run_results.json"  # in dbt's target folder: the last Spark `dbt run`
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SparkImport:
     tables: int = 0
     views: int = 0
     rows: int = 0
+    kept: int = 0  # tables this run did not build, left as the last copy
 
 
 def spark_dir(workspace: Path) -> Path:
@@ -127,17 +129,58 @@ def _spark_session():
     return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
 
 
+def _built_this_run(target_path: Path) -> set[str]:
+    """unique_ids of the models this run's `dbt run` built (run_results.json)."""
+    path = target_path / "run_results.json"
+    if not path.exists():
+        return set()
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    return {r["unique_id"] for r in results if r.get("status") == "success"}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_order(node: dict, columns: list[str]) -> list[str]:
+    """Spark stores a table's partition columns last; put each back after the column its model's
+    yml lists before it (fct_usage_daily: account_id, usage_date, feature, ...), else leave it last."""
+    parts = node["config"].get("partition_by") or []
+    parts = [parts] if isinstance(parts, str) else list(parts)
+    documented = list(node.get("columns") or {})
+    order = [c for c in columns if c not in parts]
+    for p in (p for p in parts if p in columns):
+        at = documented.index(p) if p in documented else -1
+        if at == 0:
+            order.insert(0, p)
+        elif at > 0 and documented[at - 1] in order:
+            order.insert(order.index(documented[at - 1]) + 1, p)
+        else:
+            order.append(p)
+    return order
+
+
 def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkImport:
-    """Copy what Spark built into the DuckDB warehouse, each relation in one statement."""
+    """Copy what Spark built into the DuckDB warehouse, each relation in one statement: the tables
+    this run built (an incremental run's unselected models are as the last copy left them) or that
+    DuckDB lacks, and the views the Python side reads."""
     out = SparkImport()
     tables_root = spark_dir(workspace) / "warehouse"
+    built = _built_this_run(target_path)
     spark = None
     with duckdb.connect(str(warehouse)) as con:
+        present = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
+                                                  "where table_type = 'BASE TABLE'").fetchall()}
         for node in _built_models(target_path):
             schema, name, mat = node["schema"], node["alias"] or node["name"], node["config"]["materialized"]
             loc = tables_root / f"{schema}.db" / name
+            if mat in ("table", "incremental") and node["unique_id"] not in built and (schema, name) in present:
+                out.kept += 1
+                continue
             if mat in ("table", "incremental") and any(loc.rglob("*.parquet")):
-                src = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+                files = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+                cols = [r[0] for r in con.execute(f"describe select * from {files}").fetchall()]
+                src = f"(select {', '.join(_ident(c) for c in column_order(node, cols))} from {files})"
             elif mat in ("table", "incremental") or (mat == "view" and (name in CONTROL_PLANE_VIEWS
                                                                        or schema in ("marts", "actions"))):
                 # a view the Python side reads, or a table with no rows (and so perhaps no file): through Spark
@@ -174,10 +217,16 @@ def build(config: Any, args: list[str], as_of: date, run_dbt: Callable[..., Any]
     prepare(config.path("warehouse"), config.path("workspace"))
     run_args = ["run"] + [a for a in args[1:] if a not in ("--exclude-resource-type", "unit_test")]
     result = run_dbt(config, run_args, as_of, run_vars)
+    target = config.paths.dbt_target
+    if (target / "run_results.json").exists():  # the Spark run's own timings; `dbt test` below overwrites the file
+        (target / SPARK_RUN_RESULTS).write_bytes((target / "run_results.json").read_bytes())
     import_marts(config.path("warehouse"), config.path("workspace"), config.paths.dbt_target)
     duck = config.model_copy(update={"dbt": config.dbt.model_copy(update={"engine": "duckdb"})})
-    select = ["--select", *([a for i, a in enumerate(args) if i and args[i - 1] == "--select"]
-                            or ["config.materialized:table", "config.materialized:incremental"])]
+    # the tests of the tables copied back: of the build's selection (a daily run's plan) only those
+    # tables, as dbt intersections; Spark-only views are not in DuckDB
+    kinds = ["config.materialized:table", "config.materialized:incremental"]
+    chosen = " ".join(a for i, a in enumerate(args) if i and args[i - 1] == "--select").split()
+    select = ["--select", *([f"{s},{k}" for s in chosen for k in kinds] if chosen else kinds)]
     tested = run_dbt(duck, ["test", *select, "--indirect-selection", "cautious",
                             "--exclude-resource-type", "unit_test"], as_of, run_vars)
     result.tests = tested.tests

@@ -100,15 +100,86 @@
     {% if is_incremental() %}delete from {{ this }} where _account_hash is null{% endif %}
 {%- endmacro %}
 
+{#- The rows an incremental health model writes, from its CTE `rows_cte` of computed rows.
+    DuckDB (and the default): those rows plus placeholders for the stale keys; delete+insert on
+    (account_id, day) replaces or removes the prior rows, and a post-hook drops the placeholders. -#}
+{% macro health_rows(rows_cte, day_column='date_day') -%}
+    {{ return(adapter.dispatch('health_rows', 'steward')(rows_cte, day_column)) }}
+{%- endmacro %}
+
+{% macro default__health_rows(rows_cte, day_column) -%}
+select * from {{ rows_cte }}
+{{ health_stale_placeholders(day_column) }}
+{%- endmacro %}
+
+{#- Spark (plain Parquet: no row-level delete): the whole table in one insert_overwrite, as the
+    computed rows plus the prior rows that are neither stale nor recomputed (a computed row wins
+    its key). Only the accounts and days in scope are computed, as on DuckDB; the prior rows are
+    read from a snapshot (health_prior_relation) because Spark cannot overwrite a table while the
+    statement reads it. -#}
+{% macro spark__health_rows(rows_cte, day_column) -%}
+{%- if is_incremental() -%}
+{%- set cols = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+select {{ cols | join(', ') }}
+from (
+    select *, row_number() over (partition by account_id, {{ day_column }} order by _is_prior) as _key_rank
+    from (
+        select {{ cols | join(', ') }}, 0 as _is_prior
+        from {{ rows_cte }}
+        union all
+        select {% for c in cols %}prior_rows.{{ c }}, {% endfor %}1 as _is_prior
+        from prior_rows
+        left anti join stale_keys
+            on prior_rows.account_id = stale_keys.account_id
+            and prior_rows.{{ day_column }} = stale_keys.{{ day_column }}
+    ) as candidates
+) as ranked
+where _key_rank = 1
+{%- else -%}
+select * from {{ rows_cte }}
+{%- endif -%}
+{%- endmacro %}
+
+{#- Where an incremental health model reads its own prior rows: itself, or on Spark the snapshot
+    its pre-hook takes (health_prior_snapshot) and its post-hook drops. -#}
+{% macro health_prior_relation() -%}
+    {%- if target.type == 'spark' -%}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__prior"})) }}
+    {%- endif -%}
+    {{ return(this) }}
+{%- endmacro %}
+
+{% macro health_prior_snapshot(step) -%}
+    {%- if is_incremental() -%}
+    {%- if step == 'create' -%}
+    create table {{ health_prior_relation() }} using parquet as select * from {{ this }}
+    {%- else -%}
+    drop table if exists {{ health_prior_relation() }}
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The config every model of the incremental daily chain shares: rows keyed by account and day,
     replaced for the accounts and days a run recomputes (health_recompute_scope); a changed column
-    list fails the run (the error says `steward run --full-refresh`) rather than guessing. -#}
+    list fails the run (the error says `steward run --full-refresh`) rather than guessing.
+    DuckDB: delete+insert on the key. Spark: insert_overwrite of the table (spark__health_rows). -#}
 {% macro health_incremental_config(day_column='date_day') -%}
+    {%- if target.type == 'spark' -%}
     {{ config(
-        materialized=incremental_unless_spark(),
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        file_format='parquet',
+        on_schema_change='fail',
+        pre_hook=["{{ health_prior_snapshot('drop') }}", "{{ health_prior_snapshot('create') }}"],
+        post_hook="{{ health_prior_snapshot('drop') }}",
+    ) }}
+    {%- else -%}
+    {{ config(
+        materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['account_id', day_column],
         on_schema_change='fail',
         post_hook="{{ health_drop_placeholders() }}",
     ) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -48,7 +48,7 @@
     up to as_of) and, with dated=true, dated_hashes_now (the dated inputs up to that row, now). -#}
 {% macro health_prior_rows(day_column, dated) -%}
     prior_rows as (
-        select * from {{ this }}
+        select * from {{ health_prior_relation() }}
     ),
 
     prior_last_days as (
@@ -86,15 +86,17 @@
             case
                 when max({{ day_column }}) is null or max({{ day_column }}) > {{ as_of_date() }}
                     then {{ health_history_start() }}
-                else greatest({{ health_history_start() }}, least(
+                {# least() of one argument is an error on Spark: only with usage is there a second #}
+                else greatest({{ health_history_start() }},
+                    {% if usage %}least({% endif %}
                     cast({{ dbt.dateadd('day', 1, 'max(' ~ day_column ~ ')') }} as date)
                     {% if usage %}
                     , coalesce((select min(usage_date) from usage_day_loads
                                 where loaded_at > (select coalesce(max(_usage_loaded_at), cast('1900-01-01' as timestamp))
                                                    from prior_rows)),
-                               {{ as_of_date() }})
+                               {{ as_of_date() }}))
                     {% endif %}
-                ))
+                )
             end as start_day
         from prior_rows
     )

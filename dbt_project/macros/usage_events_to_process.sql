@@ -61,10 +61,41 @@
     )
 {%- endmacro %}
 
+{#- The config the incremental usage models share: a run replaces whole usage days (the days
+    usage_days_after_watermark picks), after dropping the days after as_of. DuckDB and the other
+    adapters: delete+insert by usage_date. Spark: the table is partitioned by usage_date and a run
+    overwrites the partitions it writes (insert_overwrite, which dbt-spark runs in dynamic
+    partition mode), the same rows with no row-level delete. -#}
+{% macro usage_day_incremental_config(tags=[]) -%}
+    {%- if target.type == 'spark' -%}
+    {{ config(materialized='incremental', incremental_strategy='insert_overwrite', partition_by=['usage_date'],
+              file_format='parquet', on_schema_change='fail', pre_hook="{{ drop_usage_after_as_of() }}", tags=tags) }}
+    {%- else -%}
+    {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='usage_date',
+              on_schema_change='fail', pre_hook="{{ drop_usage_after_as_of() }}", tags=tags) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Incremental usage models drop days after as_of first, so a backfill of a past as_of leaves
     no row after it and the next later run re-aggregates those days. -#}
 {% macro drop_usage_after_as_of() -%}
+    {{ return(adapter.dispatch('drop_usage_after_as_of', 'steward')()) }}
+{%- endmacro %}
+
+{% macro default__drop_usage_after_as_of() -%}
     {% if is_incremental() %}delete from {{ this }} where usage_date > {{ as_of_date() }}{% endif %}
+{%- endmacro %}
+
+{#- Spark (plain Parquet tables have no DELETE): the day partitions after as_of are dropped. -#}
+{% macro spark__drop_usage_after_as_of() -%}
+    {%- if is_incremental() and execute -%}
+    {%- set later = run_query("select distinct cast(usage_date as string) from " ~ this
+                              ~ " where usage_date > " ~ as_of_date() ~ " order by 1") -%}
+    {%- if later.rows | length > 0 -%}
+    alter table {{ this }} drop if exists
+    {%- for row in later.rows %} partition (usage_date = '{{ row[0] }}'){{ "," if not loop.last }}{% endfor %}
+    {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The rows of `upstream` (int_usage__user_feature_daily) an incremental usage model must

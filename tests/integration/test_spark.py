@@ -7,6 +7,10 @@ seven marts the control plane reads must agree row for row (money to the cent, o
 1e-9), and the reconcilers, which read the marts Spark built through DuckDB, must open the same
 alerts, tasks and playbook runs and queue the same emails (scripts/compare_runs.py, which masks
 random ids and wall-clock stamps). The Spark run's console must carry none of the JVM's log lines.
+
+Then the incremental usage models on Spark (insert_overwrite by usage_date): the next day's run
+writes only that day's partition and still agrees with DuckDB's delete+insert, and a backfill of
+the first day drops the later partition and gives back the first run's rows.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from tests.conftest import steward
 from tests.support.spark import java_or_skip
 
 AS_OF = date(2026, 6, 30)
+NEXT = AS_OF + timedelta(days=1)  # generated up to NEXT: the first runs leave its usage out (as_of)
 MARTS = ["marts.fct_mrr", "marts.rpt_mrr_monthly", "marts.rpt_revenue_retention", "marts.fct_renewals",
          "marts.fct_account_usage_daily", "marts.fct_account_health_daily", "actions.fct_alert_candidates"]
 # what the reconcilers wrote; the outbox's .eml files are compared too
@@ -51,6 +57,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.timeout(36
 class Engines:
     duck: Path                    # workspaces
     spark: Path
+    duck_first: Path              # a copy of DuckDB's warehouse after the first run (for the backfill)
     spark_console: str
     seconds: dict[str, float]
 
@@ -64,21 +71,31 @@ def engines(prefect_harness, tmp_path_factory) -> Engines:
     api = PREFECT_API_URL.value()
     root = tmp_path_factory.mktemp("engines")
     duck, spark = root / "duckdb", root / "spark"
-    gen = steward("generate", "--accounts", "15", "--months", "6", "--as-of", AS_OF.isoformat(), ws=duck, api_url=api)
+    gen = steward("generate", "--accounts", "15", "--months", "6", "--as-of", NEXT.isoformat(), ws=duck, api_url=api)
     assert gen.returncode == 0, gen.stdout + gen.stderr
     shutil.copytree(duck / "landing", spark / "landing")
     seconds, console = {}, ""
-    for ws, extra in ((duck, ()), (spark, ("--engine", "spark"))):
-        started = time.monotonic()
-        with pytest.MonkeyPatch.context() as env:  # steward() passes os.environ to the subprocess
-            for var, value in SMALL_SPARK.items():
-                env.setenv(var, value)
-            res = steward("run", "--as-of", AS_OF.isoformat(), *extra, ws=ws, api_url=api, timeout=3000)
-        seconds[ws.name] = round(time.monotonic() - started, 1)
-        assert res.returncode == 0, res.stdout + res.stderr
+    for ws in (duck, spark):
+        res = _run(ws, AS_OF, api, seconds)
         console = res.stdout + res.stderr
     print(f"steward run seconds: {seconds}")
-    return Engines(duck, spark, console, seconds)
+    first = root / "duckdb-first" / "warehouse.duckdb"  # same file name: dbt's views name their catalog after it
+    first.parent.mkdir()
+    shutil.copy(duck / "warehouse.duckdb", first)
+    return Engines(duck, spark, first, console, seconds)
+
+
+def _run(ws: Path, as_of: date, api: str, seconds: dict) -> subprocess.CompletedProcess:
+    """`steward run --as-of` in that workspace (the spark one with --engine spark)."""
+    extra = ("--engine", "spark") if ws.name == "spark" else ()
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as env:  # steward() passes os.environ to the subprocess
+        for var, value in SMALL_SPARK.items():
+            env.setenv(var, value)
+        res = steward("run", "--as-of", as_of.isoformat(), *extra, ws=ws, api_url=api, timeout=3000)
+    seconds[f"{ws.name} {as_of}"] = round(time.monotonic() - started, 1)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res
 
 
 def _norm(value, money: bool):
@@ -184,3 +201,80 @@ def test_spark_console_is_quiet(engines):
     noisy = [line for line in engines.spark_console.splitlines() if any(n in line for n in JVM_NOISE)]
     assert not noisy, "\n".join(noisy[:10])
     assert (engines.spark / "logs" / "spark.log").is_file()
+
+
+# --- incremental usage models on Spark: insert_overwrite by usage_date --------------------------
+
+USAGE_TABLE = ("marts.db", "fct_usage_daily")  # one of the four usage models partitioned by day on Spark
+
+
+def _partitions(ws: Path) -> dict[str, dict[str, int]]:
+    """fct_usage_daily's Parquet files on Spark, by partition folder: file name -> mtime (ns)."""
+    root = ws / "spark" / "warehouse" / USAGE_TABLE[0] / USAGE_TABLE[1]
+    out: dict[str, dict[str, int]] = {}
+    for f in root.glob("usage_date=*/*.parquet"):
+        out.setdefault(f.parent.name, {})[f.name] = f.stat().st_mtime_ns
+    return out
+
+
+@dataclass
+class NextDay:
+    before: dict[str, dict[str, int]]   # Spark's usage partitions after the first run
+    after: dict[str, dict[str, int]]    # ... after the next day's run
+    seconds: dict[str, float]
+
+
+@pytest.fixture(scope="module")
+def next_day(engines) -> NextDay:
+    """Both workspaces run the next day: its usage now counts, the rest of the history is built."""
+    from prefect.settings import PREFECT_API_URL
+
+    before, seconds = _partitions(engines.spark), {}
+    for ws in (engines.duck, engines.spark):
+        _run(ws, NEXT, PREFECT_API_URL.value(), seconds)
+    print(f"steward run seconds: {seconds}")
+    return NextDay(before, _partitions(engines.spark), seconds)
+
+
+def test_next_day_overwrites_only_its_usage_partition_on_spark(next_day):
+    assert next_day.before, "the first Spark build wrote no usage_date partition"
+    assert f"usage_date={AS_OF}" in next_day.before and f"usage_date={NEXT}" not in next_day.before
+    new = set(next_day.after) - set(next_day.before)
+    assert new == {f"usage_date={NEXT}"}, new
+    rewritten = [p for p, files in next_day.before.items() if next_day.after.get(p) != files]
+    assert not rewritten, f"partitions the next day rewrote (a full rebuild?): {rewritten[:5]}"
+
+
+DAY_COLUMN = {"marts.fct_usage_daily": "usage_date", "marts.fct_account_usage_daily": "date_day",
+              "marts.fct_account_health_daily": "health_date"}
+
+
+@pytest.mark.parametrize("table", list(DAY_COLUMN))
+def test_next_day_marts_equal_on_both_engines(next_day, engines, table):
+    wh_duck, wh_spark = engines.duck / "warehouse.duckdb", engines.spark / "warehouse.duckdb"
+    with duckdb.connect(str(wh_spark), read_only=True) as con:
+        days = con.execute(f"select max({DAY_COLUMN[table]}) from {table}").fetchone()
+    assert days[0] == NEXT, f"{table} on Spark ends on {days[0]}, not {NEXT}"
+    diff = mart_differences(wh_duck, wh_spark, table)
+    assert not diff, f"{len(diff)} rows differ:\n" + "\n".join(diff[:10])
+
+
+def test_spark_copy_keeps_the_column_order(next_day, engines):
+    """Spark stores the partition column last; the DuckDB copy lists it where DuckDB's build does."""
+    order = {}
+    for ws in (engines.duck, engines.spark):
+        with duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True) as con:
+            order[ws.name] = [r[0] for r in con.execute("describe marts.fct_usage_daily").fetchall()]
+    assert order["spark"] == order["duckdb"]
+
+
+def test_backfill_on_spark_drops_later_days_and_gives_back_the_first_run(next_day, engines):
+    """as_of moved back on Spark: the pre-hook drops the later usage partition (no DELETE on
+    Parquet), and the usage and health marts are the first run's rows again."""
+    from prefect.settings import PREFECT_API_URL
+
+    _run(engines.spark, AS_OF, PREFECT_API_URL.value(), {})
+    assert f"usage_date={NEXT}" not in _partitions(engines.spark)
+    for table in DAY_COLUMN:
+        diff = mart_differences(engines.duck_first, engines.spark / "warehouse.duckdb", table)
+        assert not diff, f"{table}: {len(diff)} rows differ:\n" + "\n".join(diff[:10])

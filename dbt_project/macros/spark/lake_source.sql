@@ -10,11 +10,3 @@
     {%- endif -%}
     {%- do return(rel) -%}
 {%- endmacro %}
-
-{#- The materialization of the incremental usage and health chains: incremental on DuckDB; on
-    Spark a full rebuild each run, because their hooks delete rows (drop_usage_after_as_of,
-    health_drop_placeholders) and their delete+insert keys (account and day) have no equivalent
-    on plain Parquet tables (insert_overwrite replaces whole partitions). -#}
-{% macro incremental_unless_spark() -%}
-    {{ return('table' if target.type == 'spark' else 'incremental') }}
-{%- endmacro %}

@@ -48,5 +48,4 @@ account_days as (
         and scoped_days.date_day = coverage.date_day
 )
 
-select * from account_days
-{{ health_stale_placeholders() }}
+{{ health_rows('account_days') }}

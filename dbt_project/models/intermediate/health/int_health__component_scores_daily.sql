@@ -89,20 +89,23 @@ raw_scores as (
         select '{{ seg }}' as segment, {{ days }} as cadence_days{% if not loop.last %} union all{% endif %}
         {% endfor %}
     ) as cadence on signals.segment = cadence.segment
+),
+
+scored as (
+    select
+        raw_scores.account_id,
+        raw_scores.date_day,
+        raw_scores.segment,
+        raw_scores.utilisation,
+        {% for c in health_components() %}
+        -- rounded: window sums of floats are not bit-stable across runs; 4 decimals are
+        case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score,
+        {% endfor %}
+        raw_scores._account_hash,
+        raw_scores._dated_hash,
+        raw_scores._usage_loaded_at
+    from raw_scores
+    cross join skipped
 )
 
-select
-    raw_scores.account_id,
-    raw_scores.date_day,
-    raw_scores.segment,
-    raw_scores.utilisation,
-    {% for c in health_components() %}
-    -- rounded: window sums of floats are not bit-stable across runs; 4 decimals are
-    case when skipped.skip_{{ c }} then null else round(raw_scores.{{ c }}, 4) end as {{ c }}_score,
-    {% endfor %}
-    raw_scores._account_hash,
-    raw_scores._dated_hash,
-    raw_scores._usage_loaded_at
-from raw_scores
-cross join skipped
-{{ health_stale_placeholders() }}
+{{ health_rows('scored') }}

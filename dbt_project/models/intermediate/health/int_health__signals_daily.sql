@@ -193,5 +193,4 @@ computed as (
     where rolled.is_customer and rolled.date_day >= rolled.compute_from
 )
 
-select * from computed
-{{ health_stale_placeholders() }}
+{{ health_rows('computed') }}

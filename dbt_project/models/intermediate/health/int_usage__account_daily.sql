@@ -266,5 +266,4 @@ known as (
     from computed
 )
 
-select * from known
-{{ health_stale_placeholders() }}
+{{ health_rows('known') }}

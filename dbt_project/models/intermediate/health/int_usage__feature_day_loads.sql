@@ -3,13 +3,7 @@
 -- health chain reads it to know which components have data (int_health__components) and which
 -- days were (re)loaded since its last run (macro health_usage_day_loads), so no intermediate
 -- model reads the fct_usage_daily mart. Incremental like the usage models it sits beside.
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='delete+insert',
-    unique_key='usage_date',
-    on_schema_change='fail',
-    pre_hook="{{ drop_usage_after_as_of() }}",
-) }}
+{{ usage_day_incremental_config() }}
 
 with {{ usage_days_to_process(ref('int_usage__user_feature_daily')) }}
 

@@ -3,14 +3,7 @@
 -- and like it read from int_usage__user_feature_daily, not from the events again.
 -- Tagged as_of_cutoff: as_of only bounds which events count (a daily run skips it when no usage
 -- is new: flows/build_plan.py).
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='delete+insert',
-    unique_key='usage_date',
-    on_schema_change='fail',
-    pre_hook="{{ drop_usage_after_as_of() }}",
-    tags=['as_of_cutoff'],
-) }}
+{{ usage_day_incremental_config(tags=['as_of_cutoff']) }}
 
 with {{ usage_days_to_process(ref('int_usage__user_feature_daily')) }}
 

@@ -129,5 +129,4 @@ final as (
     from compared
 )
 
-select * from final
-{{ health_stale_placeholders(day_column='health_date') }}
+{{ health_rows('final', day_column='health_date') }}
