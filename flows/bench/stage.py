@@ -7,6 +7,7 @@ Running each stage in a fresh process lets the parent read that stage's own peak
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -94,7 +95,12 @@ INCREMENTAL_CHAIN = ("stg_product__usage_events", "int_usage__user_feature_daily
 def dbt_timings(ws: Path) -> dict:
     """From the last dbt invocation's run_results.json: its wall time, and the seconds the
     incremental chain's models took (node time, so threads running side by side both count)."""
+    from flows.spark_engine import SPARK_RUN_RESULTS
+
     path = ws / "dbt" / "target" / "run_results.json"
+    spark = path.with_name(SPARK_RUN_RESULTS)  # on Spark, the build's (run_results.json is DuckDB's `dbt test`)
+    if os.environ.get("STEWARD_DBT__ENGINE") == "spark" and spark.exists():
+        path = spark
     if not path.exists():
         return {}
     results = json.loads(path.read_text())
@@ -156,6 +162,17 @@ def reports(ws: Path, tier: str) -> dict:
     return {"pages": sum(len(run_report(cfg, n, AS_OF, send=False).pages) for n in REPORT_NAMES)}
 
 
+def day_end(ws: Path, tier: str) -> dict:
+    """The rest of the full day's run: the daily flow for the same as_of, which finds nothing to
+    load or build and runs every reconciler, delivery, the run-end ops state and the first analyst
+    copy. The next day then starts where a daily run leaves it (not from the bench's own stages)."""
+    from flows.daily_run import run_pipeline
+
+    s = run_pipeline(_config(ws), AS_OF)
+    return {"models": s.models_built, "dbt_mode": s.dbt.get("mode"), "tables_published": s.published.get("tables"),
+            "emails": s.emails.get("sent", 0)}
+
+
 def incremental(ws: Path, tier: str) -> dict:
     """The next day: its usage partition lands, one CRM file changes, the daily flow runs."""
     from flows.daily_run import run_pipeline
@@ -168,7 +185,8 @@ def incremental(ws: Path, tier: str) -> dict:
         fh.write(f"{BENCH_TOUCHPOINT}{NEXT:%Y%m%d},{_first_account(ws)},U001,{NEXT} 10:00:00,call,0.5\n")
     s = run_pipeline(_config(ws), NEXT)
     return {"rows_loaded": sum(s.rows_loaded.values()), "models": s.models_built,
-            "models_skipped": s.dbt.get("models_skipped"), **dbt_timings(ws)}
+            "models_skipped": s.dbt.get("models_skipped"), "tables_published": s.published.get("tables"),
+            "rebuilt_because": "; ".join(s.dbt.get("because") or []), **dbt_timings(ws)}
 
 
 def empty_day(ws: Path, tier: str) -> dict:
@@ -204,8 +222,8 @@ def peer(ws: Path, tier: str) -> dict:
 
 
 STAGES = {f.__name__: f for f in (generate, ingest, gate, dbt_full, dbt_core, reconcile_deliver, reports,
-                                  incremental, empty_day, floor, peer)}
-FLOW_STAGES = {"ingest", "dbt_full", "dbt_core", "incremental", "empty_day"}
+                                  day_end, incremental, empty_day, floor, peer)}
+FLOW_STAGES = {"ingest", "dbt_full", "dbt_core", "day_end", "incremental", "empty_day"}
 
 
 def main(argv: list[str]) -> None:

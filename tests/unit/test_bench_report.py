@@ -45,6 +45,9 @@ def test_tier_xs_runs_every_stage(tmp_path):
     chain = len(INCREMENTAL_CHAIN)  # every model of the chain ran, in both builds
     assert stages["dbt_full"]["detail"]["chain_models"] == stages["incremental"]["detail"]["chain_models"] == chain
     assert 0 < out["ratios"]["chain_incremental_over_full"] < 1.5
+    # the full day ends as a daily run does (nothing to build again, the first analyst copy), so
+    # the next day publishes only what it built
+    assert stages["day_end"]["detail"]["dbt_mode"] == "skipped" and stages["day_end"]["detail"]["tables_published"] > 0
     assert any((tmp_path / "results").glob("XS-*.md"))
 
 
