@@ -70,7 +70,9 @@ def generated_workspace(prefect_harness, tmp_path_factory) -> Path:
 
     ws, api = tmp_path_factory.mktemp("generated") / "ws", PREFECT_API_URL.value()
     for args in (("generate", "--accounts", "120", "--months", "24", "--as-of", GENERATED_AS_OF.isoformat()),
-                 ("run", "--as-of", GENERATED_AS_OF.isoformat())):
+                 # the run stands for the daily deployment's 06:00 UTC, inside the campaign send window
+                 # (06-20 UTC), whatever the hour the suite runs at
+                 ("run", "--as-of", GENERATED_AS_OF.isoformat(), "--scheduled-at", f"{GENERATED_AS_OF}T06:00")):
         result = steward(*args, ws=ws, api_url=api)
         assert result.returncode == 0, result.stdout + result.stderr
     return ws

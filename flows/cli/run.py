@@ -56,7 +56,12 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
             "--full-refresh", help="Rebuild incremental models (usage, health) from all history; needed once "
                                    "after an upgrade changes their columns.")] = False,
         engine: Annotated[str | None, typer.Option(
-            "--engine", help="duckdb or spark: where dbt builds the models (overrides dbt.engine).")] = None) -> None:
+            "--engine", help="duckdb or spark: where dbt builds the models (overrides dbt.engine).")] = None,
+        scheduled_at: Annotated[str | None, typer.Option(
+            "--scheduled-at", help="The time this run stands for, ISO 8601 (UTC unless it has an offset), e.g. "
+                                   "2026-06-30T06:00: send windows and email link expiry count from it, as from a "
+                                   "deployment's scheduled start. Default: now. Replaying a day with the same value "
+                                   "queues the same mail.")] = None) -> None:
     """Run the daily flow: ingest -> dbt build -> reconcile -> deliver.
 
     Example: steward run --as-of 2026-06-30
@@ -66,15 +71,28 @@ def run(as_of: AsOf = None, config: ConfigOpt = None, workspace: WorkspaceOpt = 
         cfg.actions.mode = "shadow"
     if engine:
         cfg.dbt.engine = engine if engine in ("duckdb", "spark") else _fail(f"--engine {engine!r}: duckdb or spark")
-    _run(cfg, _parse_date(as_of), verbose, full_refresh)
+    _run(cfg, _parse_date(as_of), verbose, full_refresh, _parse_scheduled_at(scheduled_at))
 
 
-def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False) -> dict:
+def _parse_scheduled_at(value: str | None):
+    from datetime import datetime, timezone
+
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--scheduled-at {value!r}: expected an ISO 8601 time such as 2026-06-30T06:00 or 2026-06-30T06:00+00:00")
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+def _run(cfg: Config, as_of: date, verbose: bool, full_refresh: bool = False, scheduled_at=None) -> dict:
     from datetime import datetime, timezone
 
     from flows.runlock import RunLockHeld, run_lock
 
-    scheduled_at = datetime.now(timezone.utc)  # the run's clock for send windows, passed in explicitly
+    # the run's clock for send windows, passed in explicitly: the given time, or the CLI's start
+    scheduled_at = scheduled_at or datetime.now(timezone.utc)
     try:  # held from here, so a second run fails in a second, not after its warm-up
         with run_lock(cfg.path("workspace"), as_of) as lock:
             if lock.stale_from:

@@ -92,7 +92,9 @@ def _run(ws: Path, as_of: date, api: str, seconds: dict) -> subprocess.Completed
     with pytest.MonkeyPatch.context() as env:  # steward() passes os.environ to the subprocess
         for var, value in SMALL_SPARK.items():
             env.setenv(var, value)
-        res = steward("run", "--as-of", as_of.isoformat(), *extra, ws=ws, api_url=api, timeout=3000)
+        # both engines' runs stand for 06:00 UTC of the day: the same send window, whatever the wall clock
+        res = steward("run", "--as-of", as_of.isoformat(), "--scheduled-at", f"{as_of}T06:00", *extra,
+                      ws=ws, api_url=api, timeout=3000)
     seconds[f"{ws.name} {as_of}"] = round(time.monotonic() - started, 1)
     assert res.returncode == 0, res.stdout + res.stderr
     return res

@@ -38,6 +38,20 @@ def test_bad_as_of_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_scheduled_at_is_read_as_utc_and_a_bad_one_is_one_clear_line(tmp_path):
+    from datetime import datetime, timezone
+
+    from flows.cli.run import _parse_scheduled_at
+
+    assert _parse_scheduled_at("2026-06-30T06:00") == datetime(2026, 6, 30, 6, tzinfo=timezone.utc)
+    assert _parse_scheduled_at("2026-06-30T08:00+02:00") == datetime(2026, 6, 30, 6, tzinfo=timezone.utc)
+    assert _parse_scheduled_at(None) is None
+    result = runner.invoke(app, ["run", "--as-of", "2026-06-30", "--scheduled-at", "6am", "--workspace", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--scheduled-at '6am': expected an ISO 8601 time" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 def test_missing_landing_folder_fails_before_any_flow_runs(tmp_path):
     result = runner.invoke(app, ["run", "--as-of", "2026-01-31", "--workspace", str(tmp_path)])
     assert result.exit_code == 2
