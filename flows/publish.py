@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.warehouse import analyst_copy_path, connect
+from flows.warehouse import analyst_copy_path, connect, quote_ident
 
 # Column names that are never published, whatever the configuration says.
 _SECRET_NAMES = ("token", "secret", "password", "api_key")
@@ -50,10 +50,6 @@ class PublishResult:
 def _is_secret(column: str) -> bool:
     name = column.lower()
     return any(name == s or name.endswith("_" + s) for s in _SECRET_NAMES)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 _DBT_BUILT = ("model", "seed", "snapshot")
@@ -113,10 +109,10 @@ def _projection(schema: str, table: str, cols: list[str], excluded: set[str],
             left_out.append(f"{schema}.{table}.{c}")
         elif _is_secret(c):  # never the secret; its hash lets `steward serve` find the row
             left_out.append(f"{schema}.{table}.{c}")
-            keep.append(f"sha256({_quote(c)})")
+            keep.append(f"sha256({quote_ident(c)})")
             names.append(c + "_sha256")
         else:
-            keep.append(_quote(c))
+            keep.append(quote_ident(c))
             names.append(c)
     return keep, names
 
@@ -139,10 +135,10 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str | None, schemas: list[
 
 def _same_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, keep: list[str], names: list[str]) -> bool:
     """Row count and an order-free row hash equal in the warehouse and the copy."""
-    mine = con.execute(f"select count(*), sum(hash({', '.join(keep)})) from {_quote(schema)}.{_quote(table)}"
+    mine = con.execute(f"select count(*), sum(hash({', '.join(keep)})) from {quote_ident(schema)}.{quote_ident(table)}"
                        ).fetchone()
-    theirs = con.execute(f"select count(*), sum(hash({', '.join(_quote(n) for n in names)})) "
-                         f"from analyst.{_quote(schema)}.{_quote(table)}").fetchone()
+    theirs = con.execute(f"select count(*), sum(hash({', '.join(quote_ident(n) for n in names)})) "
+                         f"from analyst.{quote_ident(schema)}.{quote_ident(table)}").fetchone()
     return mine == theirs
 
 
@@ -176,10 +172,10 @@ def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_colu
         mine = _columns(con, None, schemas)
         theirs = _columns(con, "analyst", schemas) if incremental else {}
         for schema in sorted({s for s, _ in mine}):
-            con.execute(f"create schema if not exists analyst.{_quote(schema)}")
+            con.execute(f"create schema if not exists analyst.{quote_ident(schema)}")
         for (schema, table) in sorted(set(theirs) - set(mine)):  # gone from the warehouse (or no longer published)
             con.execute(f"drop {'view' if theirs[(schema, table)][0] == 'VIEW' else 'table'} "
-                        f"analyst.{_quote(schema)}.{_quote(table)}")
+                        f"analyst.{quote_ident(schema)}.{quote_ident(table)}")
             result.dropped += 1
         for (schema, table), (kind, cols) in sorted(mine.items()):
             keep, names = _projection(schema, table, cols, excluded, result.left_out)
@@ -198,12 +194,12 @@ def publish_analyst_copy(warehouse: Path | str, schemas: list[str], exclude_colu
                 if unchanged:
                     result.unchanged += 1
                     continue
-            select = ", ".join(e if e == _quote(n) else f"{e} as {_quote(n)}" for e, n in zip(keep, names))
-            con.execute(f"create or replace table analyst.{_quote(schema)}.{_quote(table)} as "
-                        f"select {select} from {_quote(schema)}.{_quote(table)}")
+            select = ", ".join(e if e == quote_ident(n) else f"{e} as {quote_ident(n)}" for e, n in zip(keep, names))
+            con.execute(f"create or replace table analyst.{quote_ident(schema)}.{quote_ident(table)} as "
+                        f"select {select} from {quote_ident(schema)}.{quote_ident(table)}")
             result.tables += 1
             result.rows += con.execute(
-                f"select count(*) from analyst.{_quote(schema)}.{_quote(table)}").fetchone()[0]
+                f"select count(*) from analyst.{quote_ident(schema)}.{quote_ident(table)}").fetchone()[0]
         con.execute("detach analyst")
     except BaseException:
         con.close()

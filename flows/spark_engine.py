@@ -22,6 +22,8 @@ from typing import Any, Callable
 import duckdb
 
 from flows.lake import export_ops, export_raw
+from flows.publish import built_tables
+from flows.warehouse import quote_ident
 
 # Views (in Spark) that the Python side reads by name, besides every view in marts and actions
 # (fct_account_usage_daily, fct_survey_invitations, ...); tables are copied back wholesale.
@@ -129,19 +131,6 @@ def _spark_session():
     return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
 
 
-def _built_this_run(target_path: Path) -> set[str]:
-    """unique_ids of the models this run's `dbt run` built (run_results.json)."""
-    path = target_path / "run_results.json"
-    if not path.exists():
-        return set()
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    return {r["unique_id"] for r in results if r.get("status") == "success"}
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def column_order(node: dict, columns: list[str]) -> list[str]:
     """Spark stores a table's partition columns last; put each back after the column its model's
     yml lists before it (fct_usage_daily: account_id, usage_date, feature, ...), else leave it last."""
@@ -166,7 +155,8 @@ def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkIm
     DuckDB lacks, and the views the Python side reads."""
     out = SparkImport()
     tables_root = spark_dir(workspace) / "warehouse"
-    built = _built_this_run(target_path)
+    run_results = target_path / "run_results.json"  # what this run's `dbt run` wrote
+    built = built_tables(run_results, target_path / "manifest.json") if run_results.exists() else set()
     spark = None
     with duckdb.connect(str(warehouse)) as con:
         present = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
@@ -174,13 +164,13 @@ def import_marts(warehouse: Path, workspace: Path, target_path: Path) -> SparkIm
         for node in _built_models(target_path):
             schema, name, mat = node["schema"], node["alias"] or node["name"], node["config"]["materialized"]
             loc = tables_root / f"{schema}.db" / name
-            if mat in ("table", "incremental") and node["unique_id"] not in built and (schema, name) in present:
+            if mat in ("table", "incremental") and (schema, name) not in built and (schema, name) in present:
                 out.kept += 1
                 continue
             if mat in ("table", "incremental") and any(loc.rglob("*.parquet")):
                 files = f"read_parquet('{loc}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
                 cols = [r[0] for r in con.execute(f"describe select * from {files}").fetchall()]
-                src = f"(select {', '.join(_ident(c) for c in column_order(node, cols))} from {files})"
+                src = f"(select {', '.join(quote_ident(c) for c in column_order(node, cols))} from {files})"
             elif mat in ("table", "incremental") or (mat == "view" and (name in CONTROL_PLANE_VIEWS
                                                                        or schema in ("marts", "actions"))):
                 # a view the Python side reads, or a table with no rows (and so perhaps no file): through Spark

@@ -42,6 +42,11 @@ class Migration:
     sql: str
 
 
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, double-quoted (embedded quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """The numbered migrations `NNNN_name.sql`, in order. Numbers may skip (branches developed side
     by side each take one); a number used twice is a bug."""
