@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -63,6 +63,10 @@ def steward(*args: str, ws: Path, api_url: str, timeout: int = 900) -> subproces
                           env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def _utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
 @pytest.fixture(scope="session")
 def generated_workspace(prefect_harness, tmp_path_factory) -> Path:
     """120 generated accounts x 24 months, built once by `steward run` for every test that only reads."""
@@ -70,9 +74,10 @@ def generated_workspace(prefect_harness, tmp_path_factory) -> Path:
 
     ws, api = tmp_path_factory.mktemp("generated") / "ws", PREFECT_API_URL.value()
     for args in (("generate", "--accounts", "120", "--months", "24", "--as-of", GENERATED_AS_OF.isoformat()),
-                 # the run stands for the daily deployment's 06:00 UTC, inside the campaign send window
-                 # (06-20 UTC), whatever the hour the suite runs at
-                 ("run", "--as-of", GENERATED_AS_OF.isoformat(), "--scheduled-at", f"{GENERATED_AS_OF}T06:00")):
+                 # the run stands for today's daily deployment at 06:00 UTC: inside the campaign send window
+                 # (06-20 UTC) whatever the hour the suite runs at, and its emailed links (issued at the
+                 # scheduled time, valid for days) still open in the serve tests, which click them now
+                 ("run", "--as-of", GENERATED_AS_OF.isoformat(), "--scheduled-at", f"{_utc_today()}T06:00")):
         result = steward(*args, ws=ws, api_url=api)
         assert result.returncode == 0, result.stdout + result.stderr
     return ws

@@ -135,7 +135,9 @@ def _bench(tier: str, root: Path, out_dir: Path, reuse: bool, peer_mem_gib: floa
         stages = [s for s in stages if s in SPARK_STAGES]
     if cached:
         reset_dataset(ws)  # a previous run's incremental stage moved the next day in
-        for p in ("warehouse.duckdb", "floor.duckdb", "outbox", "reports", "dbt", "lake", "spark", "analyst"):
+        # the .wal too: a log left by a killed run would be replayed into the new warehouse
+        for p in ("warehouse.duckdb", "warehouse.duckdb.wal", "floor.duckdb", "floor.duckdb.wal", "tmp",
+                  "outbox", "reports", "dbt", "lake", "spark", "analyst"):
             target = ws / p
             subprocess.run(["rm", "-rf", str(target)], check=False)
     for i, stage in enumerate(stages):
