@@ -78,20 +78,36 @@ from prev
 where not (mrr = 0 and previous_mrr = 0)
 """
 
-# Events read once: the per-feature day table and the per-user day table come from one scan.
+# Events read once, as dbt does: deduplicated (a grouped count finds the few ids loaded twice, and
+# only those are ranked: a window over every event id does not fit the memory cap at L) and summed
+# per account, user, feature and day; the usage table and the user days both come from that.
 EVENTS_SQL = """
-create or replace temp table events as
-select account_id, user_id, feature, quantity, cast(occurred_at as date) as usage_date
-from read_parquet('{landing}/product/usage_events/*/*.parquet', filename = true)
-where cast(occurred_at as date) <= date '{as_of}'
-qualify row_number() over (partition by event_id order by filename desc) = 1
+create or replace temp table user_feature_days as
+with landed as (
+    select event_id, account_id, user_id, feature, quantity, cast(occurred_at as date) as usage_date, filename
+    from read_parquet('{landing}/product/usage_events/*/*.parquet', filename = true)
+    where cast(occurred_at as date) <= date '{as_of}'
+),
+duplicated as (select event_id from landed group by event_id having count(*) > 1),
+reloaded as (
+    select * exclude (filename) from landed where event_id in (select event_id from duplicated)
+    qualify row_number() over (partition by event_id order by filename desc) = 1
+),
+latest as (
+    select * exclude (filename) from landed where event_id not in (select event_id from duplicated)
+    union all
+    select * from reloaded
+)
+select account_id, user_id, feature, usage_date, count(*) as events, sum(quantity) as quantity
+from latest
+group by all
 """
 
 USAGE_SQL = """
 create or replace table fct_usage_daily as
-select account_id, usage_date, feature, count(*) as events, sum(quantity) as quantity,
+select account_id, usage_date, feature, sum(events) as events, sum(quantity) as quantity,
        case when count(user_id) > 0 then count(distinct user_id) end as active_users
-from events
+from user_feature_days
 group by account_id, usage_date, feature
 """
 
@@ -115,7 +131,7 @@ coverage as (
     group by all
 ),
 usage as (select account_id, usage_date, feature, events from fct_usage_daily),
-user_days as (select distinct account_id, user_id, usage_date from events where user_id is not null),
+user_days as (select distinct account_id, user_id, usage_date from user_feature_days where user_id is not null),
 firsts as (select account_id, min(usage_date) as first_usage from usage group by all),
 user_firsts as (select account_id, min(usage_date) as first_user_day from user_days group by all),
 seen as (

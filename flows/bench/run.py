@@ -57,7 +57,15 @@ def run_stage(stage: str, ws: Path, tier: str, env: dict, mem_limit_gib: float |
     rss = usage.ru_maxrss / 1024
     out, err = (logs / f"{stage}.out").read_text(), (logs / f"{stage}.err").read_text()
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
-    detail = json.loads(lines[-1]) if lines else {"error": " / ".join((err or out).strip().splitlines()[-3:])}
+    if lines:
+        detail = json.loads(lines[-1])
+    else:
+        said = " / ".join((err or out).strip().splitlines()[-3:])
+        if mem_limit_gib and proc.returncode != 0:  # a native allocation failed under the cap: no MemoryError
+            detail = {"did_not_fit": f"died under the {mem_limit_gib:g} GiB memory cap (exit {proc.returncode})"
+                                     + (f": {said}" if said else "")}
+        else:
+            detail = {"error": said or f"exit {proc.returncode}, nothing printed"}
     return StageResult(stage, seconds, rss, proc.returncode == 0 and bool(lines), detail)
 
 
@@ -93,6 +101,9 @@ def ratios(results: dict[str, StageResult]) -> dict[str, float | None]:
         "dbt_incremental_over_full": detail_ratio("dbt_seconds", "incremental"),
         "chain_incremental_over_full": detail_ratio("chain_model_seconds", "incremental"),
         "peak_rss_gib": max(r.peak_rss_mib for r in results.values()) / 1024,
+        # Steward's own stages, the 8 GiB target's subject (the floor and the peer are comparators)
+        "steward_peak_rss_gib": max((r.peak_rss_mib for k, r in results.items() if k not in COMPARE),
+                                    default=0) / 1024,
     }
 
 

@@ -20,8 +20,21 @@ def test_ratios_compare_whole_process_times_and_flag_a_peer_that_did_not_fit():
     assert r["peer_over_dbt_core"] == 10 and r["incremental_over_full"] == 7.5 / 75
     assert r["dbt_incremental_over_full"] == 10 / 50 and r["chain_incremental_over_full"] == 3 / 30
     assert r["peak_rss_gib"] == 4
-    results["peer"] = stage("peer", 30, did_not_fit="pandas ran out of the memory limit")
-    assert ratios(results)["peer_over_dbt_core"] is None
+    results["peer"] = stage("peer", 30, rss=12288, did_not_fit="pandas ran out of the memory limit")
+    r = ratios(results)
+    assert r["peer_over_dbt_core"] is None
+    # the 8 GiB target is Steward's: the comparators' memory is reported apart
+    assert r["peak_rss_gib"] == 12 and r["steward_peak_rss_gib"] == 4
+
+
+def test_a_peer_that_dies_under_its_memory_cap_did_not_fit(tmp_path):
+    """A native allocation that fails under the cap kills the process without a MemoryError (the
+    L peer of 2026-12-07 left no output at all): the bench says it did not fit, with the exit code."""
+    from flows.bench.run import run_stage
+
+    r = run_stage("peer", tmp_path, "XS", {}, mem_limit_gib=0.03)  # too small to import pandas
+    assert not r.ok
+    assert r.detail["did_not_fit"].startswith("died under the 0.03 GiB memory cap (exit ")
 
 
 def test_a_failed_stage_has_no_ratio_and_is_marked_in_the_table():
