@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
 from flows.bench.floor import OUTPUTS, run_floor
 from flows.bench.peer import peer_tables
-from tests.conftest import GENERATED_AS_OF
+from flows.bench.stage import AS_OF as BENCH_AS_OF
+from tests.conftest import GENERATED_AS_OF, REPO
 
 TABLES = [table for table, _ in OUTPUTS.values()]
 
@@ -38,14 +41,46 @@ def differences(con: duckdb.DuckDBPyConnection, table: str, other: str) -> tuple
 
 
 @pytest.fixture(scope="module")
-def compared(generated_workspace, tmp_path_factory):
-    """dbt's marts from the session's generated run, the floor's database and the peer's frames, in one connection."""
+def tier_s(prefect_harness, tmp_path_factory):
+    """The bench's own tier S dataset (1k accounts, 1.1M events) up to dbt core, stage by stage as
+    `steward bench` runs them: the ratios it reports are about these tables."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.bench.run import run_stage
+
+    ws = tmp_path_factory.mktemp("tier") / "S"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_LOGGING_LEVEL": "WARNING",
+           "PYTHONPATH": str(REPO)}
+    for stage in ("generate", "ingest", "gate", "dbt_core"):
+        result = run_stage(stage, ws, "S", env)
+        assert result.ok, (stage, result.detail)
+    return ws
+
+
+@pytest.fixture(scope="module", params=["generated", "tier_s"])
+def compared(request, tmp_path_factory):
+    """dbt's marts (the session's generated run, or the bench's tier S), the floor's database and
+    the peer's frames, in one connection."""
+    if request.param == "generated":
+        ws = request.getfixturevalue("generated_workspace")
+        dbt_db = ws / "analyst" / "warehouse.duckdb"
+    else:
+        ws = request.getfixturevalue("tier_s")
+        dbt_db = ws / "warehouse.duckdb"
+    assert BENCH_AS_OF == GENERATED_AS_OF
     floor_db = tmp_path_factory.mktemp("floor") / "floor.duckdb"
-    landing = generated_workspace / "landing"
+    landing = ws / "landing"
     floor = run_floor(landing, GENERATED_AS_OF, floor_db)
     frames = peer_tables(landing, GENERATED_AS_OF)
     con = duckdb.connect()
-    con.execute(f"attach '{generated_workspace / 'analyst' / 'warehouse.duckdb'}' as dbt (read_only)")
+    if request.param == "generated":  # the analyst copy: every relation a table
+        con.execute(f"attach '{dbt_db}' as dbt (read_only)")
+    else:  # the warehouse itself: dbt's views name their catalog after the file, so attach it so and copy
+        con.execute(f"attach '{dbt_db}' as warehouse (read_only)")
+        con.execute("attach ':memory:' as dbt")
+        con.execute("create schema dbt.marts")
+        for table in TABLES:
+            con.execute(f"create table dbt.marts.{table} as select * from warehouse.marts.{table}")
     con.execute(f"attach '{floor_db}' as floor (read_only)")
     for name, frame in frames.items():
         con.register(f"peer_{name}", frame)
