@@ -119,16 +119,22 @@ def markdown(tier: str, results: dict[str, StageResult], r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stage_env(api_url: str, engine: str = "duckdb") -> dict:
+    """The environment every stage process runs in: this checkout, the given Prefect API, the engine."""
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(REPO_ROOT),
+           "PREFECT_API_URL": api_url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # the run signs email links (steward serve): a throwaway key for bench data, unless one is set
+    env.setdefault("STEWARD_SERVE_SECRET", "steward-bench-" + os.urandom(16).hex())
+    env["STEWARD_DBT__ENGINE"] = engine
+    return env
+
+
 def bench(tier: str, root: Path, out_dir: Path, reuse: bool = True, peer_mem_gib: float = 16,
           progress=None, engine: str = "duckdb") -> dict:
     """Run the tier; returns the results dict also written to out_dir/<tier>-<date>.json and .md."""
     server = PrefectServer(root / "prefect")
     server_start = server.wait()
-    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(REPO_ROOT),
-           "PREFECT_API_URL": server.url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    # the run signs email links (steward serve): a throwaway key for bench data, unless one is set
-    env.setdefault("STEWARD_SERVE_SECRET", "steward-bench-" + os.urandom(16).hex())
-    env["STEWARD_DBT__ENGINE"] = engine
+    env = stage_env(server.url, engine)
     try:
         return _bench(tier, root, out_dir, reuse, peer_mem_gib, progress, env, server_start, engine)
     finally:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 import pytest
 
 from flows.bench.floor import OUTPUTS, run_floor
 from flows.bench.peer import peer_tables
 from flows.bench.stage import AS_OF as BENCH_AS_OF
-from tests.conftest import GENERATED_AS_OF, REPO
+from tests.conftest import GENERATED_AS_OF
 
 TABLES = [table for table, _ in OUTPUTS.values()]
 
@@ -46,11 +44,10 @@ def tier_s(prefect_harness, tmp_path_factory):
     `steward bench` runs them: the ratios it reports are about these tables."""
     from prefect.settings import PREFECT_API_URL
 
-    from flows.bench.run import run_stage
+    from flows.bench.run import run_stage, stage_env
 
     ws = tmp_path_factory.mktemp("tier") / "S"
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_LOGGING_LEVEL": "WARNING",
-           "PYTHONPATH": str(REPO)}
+    env = stage_env(PREFECT_API_URL.value())
     for stage in ("generate", "ingest", "gate", "dbt_core"):
         result = run_stage(stage, ws, "S", env)
         assert result.ok, (stage, result.detail)
@@ -61,26 +58,21 @@ def tier_s(prefect_harness, tmp_path_factory):
 def compared(request, tmp_path_factory):
     """dbt's marts (the session's generated run, or the bench's tier S), the floor's database and
     the peer's frames, in one connection."""
-    if request.param == "generated":
-        ws = request.getfixturevalue("generated_workspace")
-        dbt_db = ws / "analyst" / "warehouse.duckdb"
-    else:
-        ws = request.getfixturevalue("tier_s")
-        dbt_db = ws / "warehouse.duckdb"
     assert BENCH_AS_OF == GENERATED_AS_OF
-    floor_db = tmp_path_factory.mktemp("floor") / "floor.duckdb"
-    landing = ws / "landing"
-    floor = run_floor(landing, GENERATED_AS_OF, floor_db)
-    frames = peer_tables(landing, GENERATED_AS_OF)
     con = duckdb.connect()
     if request.param == "generated":  # the analyst copy: every relation a table
-        con.execute(f"attach '{dbt_db}' as dbt (read_only)")
+        ws = request.getfixturevalue("generated_workspace")
+        con.execute(f"attach '{ws / 'analyst' / 'warehouse.duckdb'}' as dbt (read_only)")
     else:  # the warehouse itself: dbt's views name their catalog after the file, so attach it so and copy
-        con.execute(f"attach '{dbt_db}' as warehouse (read_only)")
+        ws = request.getfixturevalue("tier_s")
+        con.execute(f"attach '{ws / 'warehouse.duckdb'}' as warehouse (read_only)")
         con.execute("attach ':memory:' as dbt")
         con.execute("create schema dbt.marts")
         for table in TABLES:
             con.execute(f"create table dbt.marts.{table} as select * from warehouse.marts.{table}")
+    floor_db = tmp_path_factory.mktemp("floor") / "floor.duckdb"
+    floor = run_floor(ws / "landing", GENERATED_AS_OF, floor_db)
+    frames = peer_tables(ws / "landing", GENERATED_AS_OF)
     con.execute(f"attach '{floor_db}' as floor (read_only)")
     for name, frame in frames.items():
         con.register(f"peer_{name}", frame)
